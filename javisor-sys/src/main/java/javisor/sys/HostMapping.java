@@ -1,0 +1,63 @@
+package javisor.sys;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A host memory mapping (mmap) with one owner. {@link #segment()} is bounds-checked; once the mapping is
+ * closed it is unmapped and every view of it throws instead of touching freed memory.
+ */
+public final class HostMapping implements AutoCloseable {
+    private final Arena arena;
+    private final MemorySegment segment;
+
+    private HostMapping(long address, long size) {
+        this.arena = Arena.ofShared();
+        this.segment = LibC.segment(address, size, arena, () -> LibC.munmap(address, size));
+    }
+
+    /**
+     * Private anonymous memory of {@code size} bytes, zeroed, pages allocated on first touch
+     * (MAP_NORESERVE: a large guest that touches little costs little).
+     */
+    public static HostMapping anonymous(long size) {
+        requirePositive(size);
+        long address = LibC.mmap(0, size, LibC.PROT_READ | LibC.PROT_WRITE,
+                LibC.MAP_PRIVATE | LibC.MAP_ANONYMOUS | LibC.MAP_NORESERVE, -1, 0);
+        return new HostMapping(address, size);
+    }
+
+    /** A shared mapping of {@code size} bytes of {@code fd} from {@code offset} (a file or a memfd). */
+    public static HostMapping sharedFile(int fd, long offset, long size, boolean writable) {
+        requirePositive(size);
+        int prot = LibC.PROT_READ | (writable ? LibC.PROT_WRITE : 0);
+        long address = LibC.mmap(0, size, prot, LibC.MAP_SHARED, fd, offset);
+        return new HostMapping(address, size);
+    }
+
+    private static void requirePositive(long size) {
+        if (size <= 0) {
+            throw new IllegalArgumentException("mapping size must be positive, got " + size);
+        }
+    }
+
+    public MemorySegment segment() {
+        return segment;
+    }
+
+    /** The host virtual address, which KVM takes as a memory slot's userspace_addr. */
+    public long hostAddress() {
+        return segment.address();
+    }
+
+    public long size() {
+        return segment.byteSize();
+    }
+
+    @Override
+    public void close() {
+        if (arena.scope().isAlive()) {
+            arena.close();
+        }
+    }
+}

@@ -1,0 +1,5 @@
+package javisor.sys.kvm;
+
+/** A model-specific register and its value (struct kvm_msr_entry). */
+public record Msr(int index, long value) {
+}

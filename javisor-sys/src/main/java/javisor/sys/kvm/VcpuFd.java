@@ -1,0 +1,182 @@
+package javisor.sys.kvm;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemoryLayout.PathElement;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+
+import javisor.sys.HostMapping;
+import javisor.sys.LibC;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+/**
+ * A KVM vCPU handle: one method per vCPU ioctl, plus its kvm_run page. KVM expects the vCPU ioctls from
+ * the thread that runs the vCPU; the owner sees to that.
+ */
+public final class VcpuFd implements AutoCloseable {
+    private static final long FPU_FCW = KvmStructs.KVM_FPU.byteOffset(PathElement.groupElement("fcw"));
+    private static final long FPU_MXCSR = KvmStructs.KVM_FPU.byteOffset(PathElement.groupElement("mxcsr"));
+
+    private final int fd;
+    private final HostMapping runMapping;
+    private final KvmRun run;
+    private boolean closed;
+
+    VcpuFd(int fd, int mmapSize) {
+        this.fd = fd;
+        this.runMapping = HostMapping.sharedFile(fd, 0, mmapSize, true);
+        this.run = new KvmRun(runMapping.segment());
+    }
+
+    public KvmRun kvmRun() {
+        return run;
+    }
+
+    /**
+     * KVM_RUN. Returns 0 when the guest exited (the reason is in {@link #kvmRun()}) or minus errno, since
+     * EINTR (a kick) and EAGAIN are answers the run loop handles, not errors.
+     */
+    public int run() {
+        return LibC.ioctlRaw(fd, KvmIoctls.KVM_RUN, 0);
+    }
+
+    public Regs getRegs() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment r = arena.allocate(KvmStructs.KVM_REGS);
+            LibC.ioctl(fd, KvmIoctls.KVM_GET_REGS, r.address(), "KVM_GET_REGS");
+            return Regs.read(r);
+        }
+    }
+
+    public void setRegs(Regs regs) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment r = arena.allocate(KvmStructs.KVM_REGS);
+            regs.write(r);
+            LibC.ioctl(fd, KvmIoctls.KVM_SET_REGS, r.address(), "KVM_SET_REGS");
+        }
+    }
+
+    public SpecialRegs getSregs() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(KvmStructs.KVM_SREGS);
+            LibC.ioctl(fd, KvmIoctls.KVM_GET_SREGS, s.address(), "KVM_GET_SREGS");
+            return SpecialRegs.read(s);
+        }
+    }
+
+    public void setSregs(SpecialRegs sregs) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(KvmStructs.KVM_SREGS);
+            sregs.write(s);
+            LibC.ioctl(fd, KvmIoctls.KVM_SET_SREGS, s.address(), "KVM_SET_SREGS");
+        }
+    }
+
+    public void setCpuid2(List<CpuidEntry> entries) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = Kvm.CpuidBuffer.write(arena, entries);
+            LibC.ioctl(fd, KvmIoctls.KVM_SET_CPUID2, buf.address(), "KVM_SET_CPUID2");
+        }
+    }
+
+    /** KVM_SET_MSRS; fails unless KVM accepted every entry. */
+    public void setMsrs(List<Msr> msrs) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = msrBuffer(arena, msrs);
+            int set = LibC.ioctl(fd, KvmIoctls.KVM_SET_MSRS, buf.address(), "KVM_SET_MSRS");
+            if (set != msrs.size()) {
+                throw new IllegalStateException("KVM_SET_MSRS refused MSR 0x"
+                        + Integer.toHexString(msrs.get(set).index()));
+            }
+        }
+    }
+
+    /** KVM_GET_MSRS for the given indexes; returns the MSRs KVM answered for. */
+    public List<Msr> getMsrs(int... indexes) {
+        try (Arena arena = Arena.ofConfined()) {
+            List<Msr> query = java.util.Arrays.stream(indexes).mapToObj(i -> new Msr(i, 0)).toList();
+            MemorySegment buf = msrBuffer(arena, query);
+            int n = LibC.ioctl(fd, KvmIoctls.KVM_GET_MSRS, buf.address(), "KVM_GET_MSRS");
+            long entry = KvmStructs.KVM_MSR_ENTRY.byteSize();
+            java.util.ArrayList<Msr> out = new java.util.ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                long o = 8 + i * entry;
+                out.add(new Msr(buf.get(JAVA_INT, o), buf.get(JAVA_LONG, o + 8)));
+            }
+            return out;
+        }
+    }
+
+    private static MemorySegment msrBuffer(Arena arena, List<Msr> msrs) {
+        long entry = KvmStructs.KVM_MSR_ENTRY.byteSize();
+        MemorySegment buf = arena.allocate(KvmStructs.KVM_MSRS.byteSize() + msrs.size() * entry, 8);
+        buf.set(JAVA_INT, 0, msrs.size());
+        for (int i = 0; i < msrs.size(); i++) {
+            long o = 8 + i * entry;
+            buf.set(JAVA_INT, o, msrs.get(i).index());
+            buf.set(JAVA_LONG, o + 8, msrs.get(i).value());
+        }
+        return buf;
+    }
+
+    /** KVM_SET_FPU with the x87 control word and MXCSR a reset CPU has, everything else zero. */
+    public void setFpu(int fcw, int mxcsr) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment f = arena.allocate(KvmStructs.KVM_FPU);
+            f.set(JAVA_SHORT, FPU_FCW, (short) fcw);
+            f.set(JAVA_INT, FPU_MXCSR, mxcsr);
+            LibC.ioctl(fd, KvmIoctls.KVM_SET_FPU, f.address(), "KVM_SET_FPU");
+        }
+    }
+
+    /** KVM_TRANSLATE: the guest-physical address a linear address maps to under the vCPU's paging. */
+    public Translation translate(long linearAddress) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment t = arena.allocate(KvmStructs.KVM_TRANSLATION);
+            t.set(JAVA_LONG, 0, linearAddress);
+            LibC.ioctl(fd, KvmIoctls.KVM_TRANSLATE, t.address(), "KVM_TRANSLATE");
+            return new Translation(linearAddress, t.get(JAVA_LONG, 8), t.get(JAVA_BYTE, 16) != 0,
+                    t.get(JAVA_BYTE, 17) != 0, t.get(JAVA_BYTE, 18) != 0);
+        }
+    }
+
+    /** KVM_SET_SIGNAL_MASK: the signal mask in force while this vCPU is in KVM_RUN (kernel sigset). */
+    public void setSignalMask(long kernelSigset) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment m = arena.allocate(16, 8);
+            m.set(JAVA_INT, 0, 8); // len: the kernel's sigset is 8 bytes on x86_64
+            m.set(JAVA_LONG, 8, kernelSigset);
+            // struct kvm_signal_mask { __u32 len; __u8 sigset[]; }: the set follows len directly
+            MemorySegment.copy(m, 8, m, 4, 8);
+            LibC.ioctl(fd, KvmIoctls.KVM_SET_SIGNAL_MASK, m.address(), "KVM_SET_SIGNAL_MASK");
+        }
+    }
+
+    public int getMpState() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(KvmStructs.KVM_MP_STATE);
+            LibC.ioctl(fd, KvmIoctls.KVM_GET_MP_STATE, s.address(), "KVM_GET_MP_STATE");
+            return s.get(JAVA_INT, 0);
+        }
+    }
+
+    public void setMpState(int state) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocateFrom(JAVA_INT, state);
+            LibC.ioctl(fd, KvmIoctls.KVM_SET_MP_STATE, s.address(), "KVM_SET_MP_STATE");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            runMapping.close();
+            LibC.close(fd);
+        }
+    }
+}

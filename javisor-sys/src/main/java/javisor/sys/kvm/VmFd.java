@@ -1,0 +1,110 @@
+package javisor.sys.kvm;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+import javisor.sys.LibC;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/** A KVM virtual machine handle: one method per VM ioctl. */
+public final class VmFd implements AutoCloseable {
+    private final int fd;
+    private final int vcpuMmapSize;
+    private boolean closed;
+
+    VmFd(int fd, int vcpuMmapSize) {
+        this.fd = fd;
+        this.vcpuMmapSize = vcpuMmapSize;
+    }
+
+    /** KVM_CHECK_EXTENSION on the VM (some answers differ per VM). */
+    public int checkExtension(int cap) {
+        return LibC.ioctl(fd, KvmIoctls.KVM_CHECK_EXTENSION, cap, "KVM_CHECK_EXTENSION");
+    }
+
+    /**
+     * KVM_SET_USER_MEMORY_REGION: maps {@code size} bytes at host address {@code hostAddress} into guest
+     * physical memory at {@code guestAddress}; a size of 0 deletes the slot.
+     */
+    public void setUserMemoryRegion(int slot, int flags, long guestAddress, long size, long hostAddress) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment r = arena.allocate(KvmStructs.KVM_USERSPACE_MEMORY_REGION);
+            r.set(JAVA_INT, 0, slot);
+            r.set(JAVA_INT, 4, flags);
+            r.set(JAVA_LONG, 8, guestAddress);
+            r.set(JAVA_LONG, 16, size);
+            r.set(JAVA_LONG, 24, hostAddress);
+            LibC.ioctl(fd, KvmIoctls.KVM_SET_USER_MEMORY_REGION, r.address(), "KVM_SET_USER_MEMORY_REGION");
+        }
+    }
+
+    /** KVM_SET_TSS_ADDR: three pages of guest-physical space KVM needs on Intel hosts. */
+    public void setTssAddr(long address) {
+        LibC.ioctl(fd, KvmIoctls.KVM_SET_TSS_ADDR, address, "KVM_SET_TSS_ADDR");
+    }
+
+    /** KVM_SET_IDENTITY_MAP_ADDR: one page of guest-physical space for the real-mode identity map. */
+    public void setIdentityMapAddr(long address) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment a = arena.allocateFrom(JAVA_LONG, address);
+            LibC.ioctl(fd, KvmIoctls.KVM_SET_IDENTITY_MAP_ADDR, a.address(), "KVM_SET_IDENTITY_MAP_ADDR");
+        }
+    }
+
+    /** KVM_CREATE_IRQCHIP: the in-kernel PIC, IOAPIC and LAPICs. */
+    public void createIrqchip() {
+        LibC.ioctl(fd, KvmIoctls.KVM_CREATE_IRQCHIP, 0, "KVM_CREATE_IRQCHIP");
+    }
+
+    /** KVM_CREATE_PIT2 with {@code flags} (1 = KVM_PIT_SPEAKER_DUMMY). */
+    public void createPit2(int flags) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment c = arena.allocate(KvmStructs.KVM_PIT_CONFIG);
+            c.set(JAVA_INT, 0, flags);
+            LibC.ioctl(fd, KvmIoctls.KVM_CREATE_PIT2, c.address(), "KVM_CREATE_PIT2");
+        }
+    }
+
+    /** KVM_IRQ_LINE: raises or lowers an interrupt line (GSI) of the in-kernel irqchip. */
+    public void irqLine(int irq, boolean level) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment l = arena.allocate(KvmStructs.KVM_IRQ_LEVEL);
+            l.set(JAVA_INT, 0, irq);
+            l.set(JAVA_INT, 4, level ? 1 : 0);
+            LibC.ioctl(fd, KvmIoctls.KVM_IRQ_LINE, l.address(), "KVM_IRQ_LINE");
+        }
+    }
+
+    /** KVM_ENABLE_CAP on the VM with up to four arguments. */
+    public void enableCap(int cap, long... args) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment c = arena.allocate(KvmStructs.KVM_ENABLE_CAP);
+            c.set(JAVA_INT, 0, cap);
+            for (int i = 0; i < args.length && i < 4; i++) {
+                c.set(JAVA_LONG, 8 + 8L * i, args[i]);
+            }
+            LibC.ioctl(fd, KvmIoctls.KVM_ENABLE_CAP, c.address(), "KVM_ENABLE_CAP");
+        }
+    }
+
+    /** KVM_CREATE_VCPU, and maps the new vCPU's kvm_run page. */
+    public VcpuFd createVcpu(int id) {
+        int vcpuFd = LibC.ioctl(fd, KvmIoctls.KVM_CREATE_VCPU, id, "KVM_CREATE_VCPU");
+        try {
+            return new VcpuFd(vcpuFd, vcpuMmapSize);
+        } catch (RuntimeException e) {
+            LibC.close(vcpuFd);
+            throw e;
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            LibC.close(fd);
+        }
+    }
+}

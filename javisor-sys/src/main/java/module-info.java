@@ -1,0 +1,8 @@
+/**
+ * The native boundary: the only module with restricted FFM access (libc and the KVM ioctls).
+ * Everything above it is safe Java.
+ */
+module javisor.sys {
+    exports javisor.sys;
+    exports javisor.sys.kvm;
+}
