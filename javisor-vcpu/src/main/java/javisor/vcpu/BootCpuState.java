@@ -1,0 +1,123 @@
+package javisor.vcpu;
+
+import javisor.memory.GuestAddress;
+import javisor.memory.GuestMemory;
+import javisor.sys.kvm.DescriptorTable;
+import javisor.sys.kvm.Segment;
+import javisor.sys.kvm.SpecialRegs;
+
+/**
+ * The system-register state a vCPU starts in for each {@link EntryMode}, and the boot structures that state
+ * points at in guest memory: a flat GDT at {@link #GDT_ADDRESS} and, for long mode, identity page tables at
+ * {@link #PAGE_TABLES_ADDRESS} (x86 SDM vol. 3, 9.8 "Initializing protected-mode operation" and 9.8.5
+ * "Initializing IA-32e mode").
+ */
+public final class BootCpuState {
+    public static final long GDT_ADDRESS = 0x500;
+    /** PML4, one PDPT and four page directories of 2 MiB pages: [0x9000, 0xf000). */
+    public static final long PAGE_TABLES_ADDRESS = 0x9000;
+    public static final long PAGE_TABLES_END = 0xf000;
+
+    static final int CODE64_SELECTOR = 0x08;
+    static final int CODE32_SELECTOR = 0x10;
+    static final int DATA_SELECTOR = 0x18;
+    static final int TSS_SELECTOR = 0x20;
+
+    // Descriptors: base 0, limit 4 GiB with 4 KiB granularity; access byte and flags as the SDM encodes them.
+    private static final long[] GDT = {
+            0L,
+            0x00af9b000000ffffL, // 0x08: 64-bit code, present, DPL 0, execute/read, L=1
+            0x00cf9b000000ffffL, // 0x10: 32-bit code, D=1
+            0x00cf93000000ffffL, // 0x18: data, read/write, B=1
+            0x00008b0000000067L, // 0x20: 32-bit busy TSS at 0 (KVM wants a usable TR)
+    };
+
+    private static final long CR0_PE = 1L;
+    private static final long CR0_ET = 1L << 4;
+    private static final long CR0_NE = 1L << 5;
+    private static final long CR0_PG = 1L << 31;
+    private static final long CR4_PAE = 1L << 5;
+    private static final long EFER_LME = 1L << 8;
+    private static final long EFER_LMA = 1L << 10;
+
+    private static final long PTE_PRESENT_WRITABLE = 0x3;
+    private static final long PDE_LARGE_PAGE = 0x80;
+
+    private BootCpuState() {
+    }
+
+    /** Real mode: CS selects the 64 KiB segment holding the entry; every other segment base is 0. */
+    public static SpecialRegs realMode(SpecialRegs reset, long entry) {
+        int codeSelector = entry < 0x10000 ? 0 : (int) ((entry >> 4) & 0xf000);
+        Segment code = new Segment((long) codeSelector << 4, 0xffff, codeSelector, 0xb, true, 0, false, true,
+                false, false, false, false);
+        Segment data = new Segment(0, 0xffff, 0, 0x3, true, 0, false, true, false, false, false, false);
+        return reset.withSegments(code, data).withControl(reset.cr0() & ~(CR0_PE | CR0_PG), 0, 0, 0);
+    }
+
+    /** The instruction pointer within the real-mode code segment {@link #realMode} chose. */
+    public static long realModeIp(long entry) {
+        return entry < 0x10000 ? entry : entry & 0xffff;
+    }
+
+    /** 32-bit protected mode with flat segments and paging off (what Multiboot v1 promises). */
+    public static SpecialRegs protectedMode(SpecialRegs reset, GuestMemory memory) {
+        writeGdt(memory);
+        Segment code = flat(CODE32_SELECTOR, 0xb, true, false);
+        Segment data = flat(DATA_SELECTOR, 0x3, true, false);
+        return reset.withSegments(code, data).withTables(gdtRegister(), new DescriptorTable(0, 0), tss())
+                .withControl(CR0_PE | CR0_ET | CR0_NE, 0, 0, 0);
+    }
+
+    /** 64-bit long mode with the low 4 GiB identity-mapped by 2 MiB pages. */
+    public static SpecialRegs longMode(SpecialRegs reset, GuestMemory memory) {
+        if (!memory.contains(GuestAddress.of(PAGE_TABLES_ADDRESS), PAGE_TABLES_END - PAGE_TABLES_ADDRESS)) {
+            throw new IllegalArgumentException("a 64-bit entry needs guest RAM at [0x9000, 0xf000) for its"
+                    + " identity page tables");
+        }
+        writeGdt(memory);
+        writeIdentityPageTables(memory);
+        Segment code = flat(CODE64_SELECTOR, 0xb, false, true);
+        Segment data = flat(DATA_SELECTOR, 0x3, true, false);
+        return reset.withSegments(code, data).withTables(gdtRegister(), new DescriptorTable(0, 0), tss())
+                .withControl(CR0_PE | CR0_ET | CR0_NE | CR0_PG, PAGE_TABLES_ADDRESS, CR4_PAE, EFER_LME | EFER_LMA);
+    }
+
+    private static Segment flat(int selector, int type, boolean db, boolean longMode) {
+        return new Segment(0, 0xffffffff, selector, type, true, 0, db, true, longMode, true, false, false);
+    }
+
+    private static Segment tss() {
+        return new Segment(0, 0x67, TSS_SELECTOR, 0xb, true, 0, false, false, false, false, false, false);
+    }
+
+    private static DescriptorTable gdtRegister() {
+        return new DescriptorTable(GDT_ADDRESS, GDT.length * 8 - 1);
+    }
+
+    /** The GDT is written when RAM backs it; KVM itself needs only the hidden segment state set above. */
+    private static void writeGdt(GuestMemory memory) {
+        GuestAddress base = GuestAddress.of(GDT_ADDRESS);
+        if (memory.contains(base, GDT.length * 8L)) {
+            for (int i = 0; i < GDT.length; i++) {
+                memory.writeU64(base.plus(8L * i), GDT[i]);
+            }
+        }
+    }
+
+    private static void writeIdentityPageTables(GuestMemory memory) {
+        long pml4 = PAGE_TABLES_ADDRESS;
+        long pdpt = pml4 + 0x1000;
+        long firstPd = pdpt + 0x1000;
+        memory.zero(GuestAddress.of(pml4), PAGE_TABLES_END - PAGE_TABLES_ADDRESS);
+        memory.writeU64(GuestAddress.of(pml4), pdpt | PTE_PRESENT_WRITABLE);
+        for (int gib = 0; gib < 4; gib++) {
+            long pd = firstPd + 0x1000L * gib;
+            memory.writeU64(GuestAddress.of(pdpt + 8L * gib), pd | PTE_PRESENT_WRITABLE);
+            for (int i = 0; i < 512; i++) {
+                long physical = ((long) gib << 30) | ((long) i << 21);
+                memory.writeU64(GuestAddress.of(pd + 8L * i), physical | PTE_PRESENT_WRITABLE | PDE_LARGE_PAGE);
+            }
+        }
+    }
+}
