@@ -11,9 +11,11 @@ public final class HostMapping implements AutoCloseable {
     private final Arena arena;
     private final MemorySegment segment;
 
-    private HostMapping(long address, long size) {
+    private HostMapping(long address, long size, boolean writable) {
         this.arena = Arena.ofShared();
-        this.segment = LibC.segment(address, size, arena, () -> LibC.munmap(address, size));
+        MemorySegment s = LibC.segment(address, size, arena, () -> LibC.munmap(address, size));
+        // A write through a segment over a PROT_READ mapping would crash the JVM; a read-only view throws.
+        this.segment = writable ? s : s.asReadOnly();
     }
 
     /**
@@ -24,7 +26,7 @@ public final class HostMapping implements AutoCloseable {
         requirePositive(size);
         long address = LibC.mmap(0, size, LibC.PROT_READ | LibC.PROT_WRITE,
                 LibC.MAP_PRIVATE | LibC.MAP_ANONYMOUS | LibC.MAP_NORESERVE, -1, 0);
-        return new HostMapping(address, size);
+        return new HostMapping(address, size, true);
     }
 
     /** A shared mapping of {@code size} bytes of {@code fd} from {@code offset} (a file or a memfd). */
@@ -32,7 +34,7 @@ public final class HostMapping implements AutoCloseable {
         requirePositive(size);
         int prot = LibC.PROT_READ | (writable ? LibC.PROT_WRITE : 0);
         long address = LibC.mmap(0, size, prot, LibC.MAP_SHARED, fd, offset);
-        return new HostMapping(address, size);
+        return new HostMapping(address, size, writable);
     }
 
     private static void requirePositive(long size) {
@@ -55,7 +57,7 @@ public final class HostMapping implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         if (arena.scope().isAlive()) {
             arena.close();
         }

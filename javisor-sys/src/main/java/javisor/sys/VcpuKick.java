@@ -28,7 +28,10 @@ public final class VcpuKick {
         return LibC.pthreadSelf();
     }
 
-    /** Sends the kick to the vCPU thread whose pthread handle is {@code pthread}. */
+    /**
+     * Sends the kick to the vCPU thread whose pthread handle is {@code pthread}. The thread must still be alive
+     * (a pthread handle of an ended thread is undefined behaviour in C); the vCPU's owner stops kicking first.
+     */
     public static void kick(long pthread) {
         LibC.pthreadKill(pthread, SIGNAL);
     }

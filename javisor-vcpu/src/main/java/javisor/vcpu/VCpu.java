@@ -38,7 +38,8 @@ public final class VCpu implements AutoCloseable {
     private final KvmRun kvmRun;
     private final GuestMemory memory;
     private final ExitCounters counters = new ExitCounters();
-    private volatile long pthread;
+    private final Object kickLock = new Object();
+    private long pthread; // guarded by kickLock; 0 while no live thread runs this vCPU
 
     private long pendingDataOffset;
     private int pendingIoSize;
@@ -91,7 +92,20 @@ public final class VCpu implements AutoCloseable {
      * its first {@link #run()}.
      */
     public void attachToCurrentThread() {
-        pthread = VcpuKick.prepareCurrentThread(fd);
+        long self = VcpuKick.prepareCurrentThread(fd);
+        synchronized (kickLock) {
+            pthread = self;
+        }
+    }
+
+    /**
+     * Ends kicks to the calling thread; the vCPU thread calls this before it ends, since signalling a thread that
+     * has ended is undefined behaviour.
+     */
+    public void detachFromCurrentThread() {
+        synchronized (kickLock) {
+            pthread = 0;
+        }
     }
 
     /**
@@ -100,9 +114,10 @@ public final class VCpu implements AutoCloseable {
      */
     public void kick() {
         kvmRun.setImmediateExit(true);
-        long target = pthread;
-        if (target != 0) {
-            VcpuKick.kick(target);
+        synchronized (kickLock) {
+            if (pthread != 0) {
+                VcpuKick.kick(pthread);
+            }
         }
     }
 

@@ -98,7 +98,7 @@ public final class Kvm implements AutoCloseable {
                         + capacity * KvmStructs.KVM_CPUID_ENTRY2.byteSize(), 8);
                 buf.set(JAVA_INT, 0, capacity);
                 int r = LibC.ioctlRaw(fd, KvmIoctls.KVM_GET_SUPPORTED_CPUID, buf.address());
-                if (r == -Errno.ENOMEM && capacity < 4096) {
+                if (r == -Errno.E2BIG && capacity < 4096) { // the buffer was too small
                     capacity *= 2;
                     continue;
                 }
