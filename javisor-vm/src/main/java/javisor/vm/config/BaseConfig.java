@@ -1,0 +1,59 @@
+package javisor.vm.config;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * {@code [base]}: AxVisor's VMBaseConfig.
+ *
+ * @param id          the VM id, 0 or more (AxVisor keys bundled images by it)
+ * @param name        the display name
+ * @param vmType      AxVisor's VM type; informational
+ * @param cpuNum      the number of vCPUs, 1 to {@link #MAX_CPUS}
+ * @param physCpuIds  empty, or one host CPU number per vCPU: the CPU the vCPU thread is pinned to
+ * @param physCpuSets empty, or one non-zero host CPU bitmask per vCPU: the vCPU thread's affinity
+ */
+public record BaseConfig(long id, String name, VmType vmType, int cpuNum, List<Long> physCpuIds,
+                         List<Long> physCpuSets) {
+    public static final int MAX_CPUS = 255;
+
+    public BaseConfig {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(vmType, "vmType");
+        physCpuIds = List.copyOf(physCpuIds);
+        physCpuSets = List.copyOf(physCpuSets);
+        Checks.require("id", checkId(id));
+        Checks.require("name", Checks.displayName(name));
+        Checks.require("cpu_num", checkCpuNum(cpuNum));
+        if (!physCpuIds.isEmpty()) {
+            Checks.require("phys_cpu_ids", checkPerCpuLength(physCpuIds.size(), cpuNum));
+        }
+        if (!physCpuSets.isEmpty()) {
+            Checks.require("phys_cpu_sets", checkPerCpuLength(physCpuSets.size(), cpuNum));
+            physCpuSets.forEach(mask -> Checks.require("phys_cpu_sets", checkCpuSet(mask)));
+        }
+    }
+
+    static Optional<String> checkId(long id) {
+        // ids above 2^63-1 would print as negative numbers wherever a signed long is shown
+        return id < 0 ? Optional.of("expected a VM id from 0 to " + Long.MAX_VALUE + ", got "
+                + Long.toUnsignedString(id)) : Optional.empty();
+    }
+
+    static Optional<String> checkCpuNum(long cpuNum) {
+        return cpuNum < 1 || cpuNum > MAX_CPUS
+                ? Optional.of("expected 1 to " + MAX_CPUS + " vCPUs, got " + Long.toUnsignedString(cpuNum))
+                : Optional.empty();
+    }
+
+    static Optional<String> checkPerCpuLength(int length, int cpuNum) {
+        return length != cpuNum
+                ? Optional.of("expected one entry per vCPU (cpu_num = " + cpuNum + "), got " + length)
+                : Optional.empty();
+    }
+
+    static Optional<String> checkCpuSet(long mask) {
+        return mask == 0 ? Optional.of("expected a non-zero CPU bitmask, got 0") : Optional.empty();
+    }
+}

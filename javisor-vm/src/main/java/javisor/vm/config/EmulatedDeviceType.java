@@ -1,0 +1,45 @@
+package javisor.vm.config;
+
+import java.util.Arrays;
+import java.util.Optional;
+
+/**
+ * {@code emu_type} of an emulated device: AxVisor's EmulatedDeviceType with its numbers (0x00-0x1F
+ * abstract devices, 0x20-0x2F interrupt-controller parts, 0xE0-0xEF virtio). AxVisor reads unknown numbers
+ * as Dummy; Javisor reports them.
+ */
+public enum EmulatedDeviceType {
+    DUMMY(0x0),
+    INTERRUPT_CONTROLLER(0x1),
+    CONSOLE(0x2),
+    IVC_CHANNEL(0xA),
+    GPPT_REDISTRIBUTOR(0x20),
+    GPPT_DISTRIBUTOR(0x21),
+    GPPT_ITS(0x22),
+    PPPT_GLOBAL(0x30),
+    VIRTIO_BLK(0xE1),
+    VIRTIO_NET(0xE2),
+    VIRTIO_CONSOLE(0xE3);
+
+    private final int code;
+
+    EmulatedDeviceType(int code) {
+        this.code = code;
+    }
+
+    public int code() {
+        return code;
+    }
+
+    /** As in AxVisor: interrupt controllers, GPPT redistributors and virtio devices may be removed at run time. */
+    public boolean removable() {
+        return switch (this) {
+            case INTERRUPT_CONTROLLER, GPPT_REDISTRIBUTOR, VIRTIO_BLK, VIRTIO_NET, VIRTIO_CONSOLE -> true;
+            default -> false;
+        };
+    }
+
+    public static Optional<EmulatedDeviceType> ofCode(long code) {
+        return Arrays.stream(values()).filter(t -> t.code == code).findFirst();
+    }
+}

@@ -1,0 +1,124 @@
+package javisor.vm.config;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * One VM's configuration: AxVisor's {@code AxVMCrateConfig} ({@code [base]}, {@code [kernel]},
+ * {@code [devices]}), read from TOML by {@link #parse}/{@link #load}, or made from command-line options by
+ * {@link #forKernel}.
+ *
+ * @param source the file the config was read from, if any: named in messages and the base of relative paths
+ */
+public record VmConfig(Optional<Path> source, BaseConfig base, KernelConfig kernel, DevicesConfig devices) {
+    /** {@link #forKernel}: where a raw kernel image is loaded and entered (1 MiB, above the real-mode area). */
+    public static final long DEFAULT_KERNEL_ADDRESS = 0x10_0000;
+    /** {@link #forKernel}: the VM id. */
+    public static final long DEFAULT_ID = 1;
+    static final String COMMAND_LINE = "command line";
+
+    public VmConfig {
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(base, "base");
+        Objects.requireNonNull(kernel, "kernel");
+        Objects.requireNonNull(devices, "devices");
+    }
+
+    /**
+     * Parses config text.
+     *
+     * @param source the file the text came from, if any: named in messages, and the base for relative paths
+     * @throws ConfigException if the text is not valid TOML or not a valid config
+     */
+    public static VmConfig parse(String text, Optional<Path> source) {
+        return VmConfigParser.parse(text, source);
+    }
+
+    /**
+     * Reads a config file (UTF-8, at most 1 MiB).
+     *
+     * @throws ConfigException if the file cannot be read or is not a valid config
+     */
+    public static VmConfig load(Path file) {
+        return VmConfigParser.load(file);
+    }
+
+    /**
+     * The config of {@code javisor run --kernel FILE [--initrd FILE] [--cmdline STR] [--cpus N] [--memory MiB]}:
+     * VM id 1, named after the kernel file, vm_type RTOS (AxVisor's default), {@code cpus} vCPUs without
+     * pinning, one RAM region of {@code memoryMiB} at guest-physical 0 (RWX, allocated), kernel_format auto,
+     * image_location fs, entry point and kernel load address {@link #DEFAULT_KERNEL_ADDRESS} (used when the
+     * image is raw), the initrd at an address the loader chooses, interrupt_mode passthrough (as in every AxVisor
+     * example config) and no devices in the config. File paths are made absolute.
+     *
+     * @throws ConfigException naming the option, if a value is out of range
+     */
+    public static VmConfig forKernel(Path kernel, Optional<Path> initrd, Optional<String> cmdline, int cpus,
+                                     long memoryMiB) {
+        Objects.requireNonNull(kernel, "kernel");
+        Objects.requireNonNull(initrd, "initrd");
+        Objects.requireNonNull(cmdline, "cmdline");
+        Path kernelFile = kernel.toAbsolutePath().normalize();
+        Path name = kernelFile.getFileName();
+        if (name == null || kernel.toString().isEmpty()) {
+            throw optionError("--kernel", "expected a kernel image file, got \"" + kernel + "\"");
+        }
+        BaseConfig.checkCpuNum(cpus).ifPresent(p -> {
+            throw optionError("--cpus", p);
+        });
+        long minMiB = (DEFAULT_KERNEL_ADDRESS >> 20) + 1;
+        long maxMiB = MemoryRegionConfig.MAX_END >> 20;
+        if (memoryMiB < minMiB || memoryMiB > maxMiB) {
+            throw optionError("--memory", "expected " + minMiB + " to " + maxMiB + " MiB (the kernel loads at "
+                    + Checks.hex(DEFAULT_KERNEL_ADDRESS) + "), got " + memoryMiB);
+        }
+        if (initrd.isPresent() && initrd.get().toString().isEmpty()) {
+            throw optionError("--initrd", "expected an initrd file, got \"\"");
+        }
+        cmdline.flatMap(KernelConfig::checkCmdline).ifPresent(p -> {
+            throw optionError("--cmdline", p);
+        });
+        try {
+            BaseConfig base = new BaseConfig(DEFAULT_ID, name.toString(), VmType.RTOS, cpus, List.of(), List.of());
+            MemoryRegionConfig ram = MemoryRegionConfig.ram(0, memoryMiB << 20);
+            KernelConfig k = new KernelConfig(DEFAULT_KERNEL_ADDRESS, kernelFile, DEFAULT_KERNEL_ADDRESS,
+                    Optional.empty(), OptionalLong.empty(), Optional.empty(), OptionalLong.empty(),
+                    initrd.map(p -> p.toAbsolutePath().normalize()), OptionalLong.empty(), ImageLocation.FS, cmdline,
+                    Optional.empty(), List.of(ram), KernelFormat.AUTO);
+            DevicesConfig devices = new DevicesConfig(List.of(), List.of(), InterruptMode.PASSTHROUGH, List.of(),
+                    List.of());
+            return new VmConfig(Optional.empty(), base, k, devices);
+        } catch (IllegalArgumentException e) {
+            // e.g. a kernel file name with control characters, which cannot be a VM name
+            throw new ConfigException(COMMAND_LINE, 0, 0, "--kernel", e.getMessage(), e);
+        }
+    }
+
+    private static ConfigException optionError(String option, String detail) {
+        return new ConfigException(COMMAND_LINE, 0, 0, option, detail);
+    }
+
+    /** This config as TOML; {@code parse(toToml(), source())} gives an equal config. */
+    public String toToml() {
+        return VmConfigWriter.write(this);
+    }
+
+    /** The file name for messages, or {@code "<string>"}. */
+    public String sourceName() {
+        return VmConfigParser.sourceName(source);
+    }
+
+    /**
+     * A path from the config, made usable: a relative path is taken relative to the config file's
+     * directory (as AxVisor does for bundled images), or to the working directory when there is no file.
+     */
+    public Path resolve(Path path) {
+        if (path.isAbsolute()) {
+            return path;
+        }
+        return source.map(s -> s.toAbsolutePath().getParent()).map(dir -> dir.resolve(path)).orElse(path);
+    }
+}
