@@ -106,6 +106,9 @@ public final class VCpu implements AutoCloseable {
         synchronized (kickLock) {
             pthread = 0;
         }
+        // A kick may still be pending (a vCPU that stopped its own VM kicks itself); left pending, the JVM's
+        // thread teardown can unblock it, and its default action ends the process.
+        VcpuKick.consumePending();
     }
 
     /**

@@ -1,0 +1,262 @@
+package javisor.vm;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import javisor.devices.IoPortBus;
+import javisor.devices.MmioBus;
+import javisor.devices.StopRequest;
+import javisor.memory.GuestMemory;
+import javisor.sys.kvm.CpuidEntry;
+import javisor.sys.kvm.KvmConstants;
+import javisor.sys.kvm.VmFd;
+import javisor.vcpu.VCpu;
+import javisor.vcpu.VCpuExit;
+import javisor.vm.loader.BootSpec;
+
+/**
+ * One virtual machine: its KVM handle, guest memory, buses and vCPUs, and its lifecycle. Built by
+ * {@link VmBuilder}; the hypervisor runs each vCPU on its own thread with {@link #createVcpu} and a loop over
+ * {@link VCpu#run()} and {@link #handleExit}.
+ */
+public final class Vm implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("javisor.vm");
+
+    private final long id;
+    private final String name;
+    private final int cpuCount;
+    private final VmFd vmFd;
+    private final GuestMemory memory;
+    private final IoPortBus ioPorts;
+    private final MmioBus mmio;
+    private final BootSpec boot;
+    private final List<CpuidEntry> supportedCpuid;
+    private final List<VCpu> vcpus = new CopyOnWriteArrayList<>();
+    private final List<AutoCloseable> resources;
+
+    private VmState state = VmState.LOADING;
+    private volatile StopReason stopReason;
+    private int runningVcpus;
+
+    Vm(long id, String name, int cpuCount, VmFd vmFd, GuestMemory memory, IoPortBus ioPorts, MmioBus mmio,
+       BootSpec boot, List<CpuidEntry> supportedCpuid, List<AutoCloseable> resources) {
+        this.id = id;
+        this.name = name;
+        this.cpuCount = cpuCount;
+        this.vmFd = vmFd;
+        this.memory = memory;
+        this.ioPorts = ioPorts;
+        this.mmio = mmio;
+        this.boot = boot;
+        this.supportedCpuid = supportedCpuid;
+        this.resources = resources;
+    }
+
+    public long id() {
+        return id;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public int cpuCount() {
+        return cpuCount;
+    }
+
+    public GuestMemory memory() {
+        return memory;
+    }
+
+    public IoPortBus ioPorts() {
+        return ioPorts;
+    }
+
+    public MmioBus mmio() {
+        return mmio;
+    }
+
+    public BootSpec boot() {
+        return boot;
+    }
+
+    public List<VCpu> vcpus() {
+        return List.copyOf(vcpus);
+    }
+
+    public synchronized VmState state() {
+        return state;
+    }
+
+    /** Why the VM stopped, or null while it has not. */
+    public synchronized StopReason stopReason() {
+        return stopReason;
+    }
+
+    /** Moves to {@code target}; throws {@link IllegalStateException} naming the current state if illegal. */
+    public synchronized void transition(VmState target) {
+        if (!state.canMoveTo(target)) {
+            throw new IllegalStateException("VM " + id + " (" + name + ") is " + state + " and cannot become "
+                    + target);
+        }
+        state = target;
+        notifyAll();
+    }
+
+    /**
+     * Marks the VM RUNNING before its vCPU threads start; each of them must call {@link #vcpuExited} when its
+     * loop ends, whether or not its vCPU could be created.
+     */
+    public synchronized void start() {
+        transition(VmState.RUNNING);
+        runningVcpus = cpuCount;
+    }
+
+    /**
+     * Creates vCPU {@code vcpuId} on the calling thread, which then owns it and runs it: sets its CPU model and,
+     * for the boot vCPU, its entry state. The others wait in KVM for INIT/SIPI from the in-kernel LAPIC.
+     */
+    public VCpu createVcpu(int vcpuId) {
+        VCpu vcpu = new VCpu(vcpuId, vmFd.createVcpu(vcpuId), memory);
+        try {
+            vcpu.configure(supportedCpuid, cpuCount);
+            if (vcpuId == 0) {
+                vcpu.boot(boot.mode(), boot.entry(), boot.registers());
+            }
+            vcpu.attachToCurrentThread();
+        } catch (RuntimeException e) {
+            vcpu.close();
+            throw e;
+        }
+        synchronized (this) {
+            vcpus.add(vcpu);
+        }
+        return vcpu;
+    }
+
+    /** Handles one exit of {@code vcpu}: device accesses go to the buses; failures stop the VM. */
+    public ExitAction handleExit(VCpu vcpu, VCpuExit exit) {
+        return switch (exit) {
+            case VCpuExit.IoIn(int port, int size, int count) -> {
+                long[] values = new long[count];
+                for (int i = 0; i < count; i++) {
+                    values[i] = ioPorts.read(port, size);
+                }
+                vcpu.completeIoIn(values);
+                yield ExitAction.CONTINUE;
+            }
+            case VCpuExit.IoOut(int port, int size, long[] values) -> {
+                for (long v : values) {
+                    ioPorts.write(port, size, v);
+                }
+                yield ExitAction.CONTINUE;
+            }
+            case VCpuExit.MmioRead(long address, int size) -> {
+                vcpu.completeMmioRead(mmio.read(address, size));
+                yield ExitAction.CONTINUE;
+            }
+            case VCpuExit.MmioWrite(long address, int size, long value) -> {
+                mmio.write(address, size, value);
+                yield ExitAction.CONTINUE;
+            }
+            case VCpuExit.Hypercall h -> {
+                vcpu.completeHypercall(-38); // -ENOSYS until the hypercall ABI is implemented
+                yield ExitAction.CONTINUE;
+            }
+            // HLT is handled by the in-kernel LAPIC; an exit here only means "re-enter".
+            case VCpuExit.Halt h -> ExitAction.CONTINUE;
+            case VCpuExit.Interrupted i -> ExitAction.CONTINUE;
+            case VCpuExit.SystemEvent(int type) -> new ExitAction.Stop(switch (type) {
+                case KvmConstants.SYSTEM_EVENT_SHUTDOWN -> new StopReason.PowerOff();
+                case KvmConstants.SYSTEM_EVENT_RESET -> new StopReason.Reset();
+                default -> new StopReason.GuestFailure("vCPU " + vcpu.id() + ": system event " + type
+                        + " (crash)", "KVM system event " + type);
+            });
+            case VCpuExit.Unknown(int reason) -> new ExitAction.Stop(new StopReason.GuestFailure(
+                    "vCPU " + vcpu.id() + ": unhandled KVM exit reason " + reason, "exit reason " + reason));
+            case VCpuExit.Shutdown s -> new ExitAction.Stop(GuestFailureReport.of(vcpu.id(), exit));
+            case VCpuExit.EmulationFailure f -> new ExitAction.Stop(GuestFailureReport.of(vcpu.id(), exit));
+            case VCpuExit.InternalError f -> new ExitAction.Stop(GuestFailureReport.of(vcpu.id(), exit));
+            case VCpuExit.FailEntry f -> new ExitAction.Stop(GuestFailureReport.of(vcpu.id(), exit));
+        };
+    }
+
+    /** A device's stop request, as the VM's {@link javisor.devices.VmControl}. */
+    void onDeviceStop(StopRequest request) {
+        requestStop(switch (request) {
+            case StopRequest.DebugExit(long code) -> new StopReason.DebugExit(code);
+            case StopRequest.PowerOff p -> new StopReason.PowerOff();
+            case StopRequest.Reset r -> new StopReason.Reset();
+        });
+    }
+
+    /**
+     * Asks the VM to stop for {@code reason}: the first reason is kept, the state becomes STOPPING and every
+     * vCPU is kicked out of the guest. Idempotent; a VM that never ran stops at once.
+     */
+    public void requestStop(StopReason reason) {
+        List<VCpu> toKick;
+        synchronized (this) {
+            if (stopReason == null) {
+                stopReason = reason;
+                LOG.log(System.Logger.Level.DEBUG, "VM {0} stopping: {1}", id, reason.describe());
+            }
+            switch (state) {
+                case RUNNING, SUSPENDED -> state = runningVcpus == 0 ? VmState.STOPPED : VmState.STOPPING;
+                case LOADING, LOADED -> state = VmState.STOPPED;
+                default -> {
+                }
+            }
+            notifyAll();
+            toKick = List.copyOf(vcpus);
+        }
+        for (VCpu v : toKick) {
+            v.kick();
+        }
+    }
+
+    /** True once a stop was requested: the vCPU loop checks it after every exit (a volatile read). */
+    public boolean stopRequested() {
+        return stopReason != null;
+    }
+
+    /** Called by each vCPU thread as it leaves its loop; the last one completes the stop. */
+    public synchronized void vcpuExited() {
+        runningVcpus--;
+        if (runningVcpus <= 0 && (state == VmState.STOPPING || stopReason != null)) {
+            state = VmState.STOPPED;
+        }
+        notifyAll();
+    }
+
+    /** Waits until the VM is STOPPED; returns false on timeout. */
+    public synchronized boolean awaitStopped(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (state != VmState.STOPPED) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            wait(Math.max(1, left / 1_000_000));
+        }
+        return true;
+    }
+
+    @Override
+    public void close() {
+        for (VCpu v : vcpus) {
+            v.close();
+        }
+        vcpus.clear();
+        for (AutoCloseable r : resources.reversed()) {
+            try {
+                r.close();
+            } catch (Exception e) {
+                LOG.log(System.Logger.Level.WARNING, "VM " + id + ": closing " + r + " failed", e);
+            }
+        }
+        memory.close();
+        vmFd.close();
+    }
+}

@@ -1,0 +1,245 @@
+package javisor.vm;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+import javisor.devices.BusRange;
+import javisor.devices.DebugExitPort;
+import javisor.devices.IoPortBus;
+import javisor.devices.MmioBus;
+import javisor.devices.PowerOffPort;
+import javisor.devices.Serial16550;
+import javisor.memory.GuestAddress;
+import javisor.memory.GuestMemory;
+import javisor.memory.GuestRegion;
+import javisor.memory.MappingKind;
+import javisor.sys.HostMapping;
+import javisor.sys.LibC;
+import javisor.sys.NativeException;
+import javisor.sys.kvm.CpuidEntry;
+import javisor.sys.kvm.Kvm;
+import javisor.sys.kvm.KvmConstants;
+import javisor.sys.kvm.VmFd;
+import javisor.vm.config.KernelConfig;
+import javisor.vm.config.MemoryRegionConfig;
+import javisor.vm.config.VmConfig;
+import javisor.vm.loader.BootSpec;
+import javisor.vm.loader.ImageException;
+import javisor.vm.loader.ImageFormat;
+import javisor.vm.loader.ImageLoader;
+import javisor.vm.loader.LoadRequest;
+
+/**
+ * Assembles a VM from its config, read top to bottom as a boot script: KVM VM, platform, memory, devices,
+ * images. Each step fails with a {@link VmCreateException} that says what was wrong; whatever was built
+ * before the failure is released.
+ */
+public final class VmBuilder {
+    /** KVM_SET_TSS_ADDR needs three pages and KVM_SET_IDENTITY_MAP_ADDR one, in guest-physical space that is not RAM. */
+    private static final long TSS_AREA_SIZE = 0x4000;
+    private static final long PREFERRED_TSS_AREA = 0xfffb_c000L;
+    private static final int PIT_SPEAKER_DUMMY = 1;
+
+    private final Kvm kvm;
+    private final List<CpuidEntry> supportedCpuid;
+
+    public VmBuilder(Kvm kvm, List<CpuidEntry> supportedCpuid) {
+        this.kvm = kvm;
+        this.supportedCpuid = List.copyOf(supportedCpuid);
+    }
+
+    /**
+     * Builds the VM described by {@code config}, with images from {@code images} and the serial console
+     * written to {@code console}. The VM is LOADED on return.
+     */
+    public Vm build(VmConfig config, ImageResolver images, OutputStream console) {
+        String who = "VM " + config.base().id() + " (" + config.base().name() + ")";
+        List<AutoCloseable> owned = new ArrayList<>();
+        VmFd vmFd = null;
+        GuestMemory memory = null;
+        try {
+            vmFd = kvm.createVm();
+            GuestMemory mem = memory = createMemory(config, who);
+            attachPlatform(vmFd, mem, who);
+            registerMemorySlots(vmFd, mem);
+            IoPortBus ioPorts = new IoPortBus();
+            MmioBus mmio = new MmioBus();
+            Vm[] self = new Vm[1];
+            attachReadOnlyRegions(mmio, mem);
+            attachLegacyDevices(ioPorts, vmFd, console, request -> self[0].onDeviceStop(request));
+            BootSpec boot = loadImages(config.kernel(), images, mem, who);
+            Vm vm = new Vm(config.base().id(), config.base().name(), config.base().cpuNum(), vmFd, mem, ioPorts,
+                    mmio, boot, supportedCpuid, owned);
+            self[0] = vm;
+            vm.transition(VmState.LOADED);
+            return vm;
+        } catch (RuntimeException e) {
+            if (memory != null) {
+                memory.close();
+            }
+            if (vmFd != null) {
+                vmFd.close();
+            }
+            for (AutoCloseable r : owned) {
+                closeQuietly(r);
+            }
+            if (e instanceof VmCreateException) {
+                throw e;
+            }
+            throw new VmCreateException(who + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static GuestMemory createMemory(VmConfig config, String who) {
+        List<GuestRegion> regions = new ArrayList<>();
+        try {
+            for (MemoryRegionConfig r : config.kernel().memoryRegions()) {
+                if (r.flags().device()) {
+                    continue; // a DEVICE region gets no RAM: its accesses go to the MMIO bus
+                }
+                regions.add(new GuestRegion(GuestAddress.of(r.gpa()), r.flags(), r.mapType(), backing(r, who)));
+            }
+            return GuestMemory.of(regions);
+        } catch (RuntimeException e) {
+            regions.forEach(GuestRegion::close);
+            throw e;
+        }
+    }
+
+    private static HostMapping backing(MemoryRegionConfig r, String who) {
+        if (r.mapType() != MappingKind.MAP_RESERVED) {
+            return HostMapping.anonymous(r.size());
+        }
+        Path file = r.backing().orElseThrow(() -> new VmCreateException(who + ": memory region at 0x"
+                + Long.toHexString(r.gpa()) + " is MapReserved but names no backing"));
+        try {
+            long size = Files.size(file);
+            if (size < r.size()) {
+                throw new VmCreateException(who + ": backing " + file + " of the memory region at 0x"
+                        + Long.toHexString(r.gpa()) + " has " + size + " bytes, the region needs " + r.size());
+            }
+        } catch (IOException e) {
+            throw new VmCreateException(who + ": cannot use backing " + file + ": " + e, e);
+        }
+        boolean writable = r.flags().writable();
+        int fd = LibC.open(file.toString(), (writable ? LibC.O_RDWR : LibC.O_RDONLY) | LibC.O_CLOEXEC);
+        try {
+            return HostMapping.sharedFile(fd, 0, r.size(), writable);
+        } finally {
+            LibC.close(fd); // the mapping keeps the file alive
+        }
+    }
+
+    private static void attachPlatform(VmFd vmFd, GuestMemory memory, String who) {
+        long tssArea = tssArea(memory, who);
+        vmFd.setIdentityMapAddr(tssArea);
+        vmFd.setTssAddr(tssArea + 0x1000);
+        vmFd.createIrqchip();
+        vmFd.createPit2(PIT_SPEAKER_DUMMY);
+    }
+
+    /** A 16 KiB hole below 4 GiB that is not RAM, preferably the one just under the BIOS area. */
+    private static long tssArea(GuestMemory memory, String who) {
+        for (long a = PREFERRED_TSS_AREA; a >= 0x10_0000; a -= TSS_AREA_SIZE) {
+            if (isHole(memory, a)) {
+                return a;
+            }
+        }
+        throw new VmCreateException(who + ": guest RAM leaves no 16 KiB hole below 4 GiB for KVM's TSS");
+    }
+
+    private static boolean isHole(GuestMemory memory, long start) {
+        for (long p = start; p < start + TSS_AREA_SIZE; p += 0x1000) {
+            if (memory.regionAt(GuestAddress.of(p)).isPresent()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void registerMemorySlots(VmFd vmFd, GuestMemory memory) {
+        int slot = 0;
+        for (GuestRegion r : memory.regions()) {
+            int flags = r.readOnly() ? KvmConstants.MEM_READONLY : 0;
+            try {
+                vmFd.setUserMemoryRegion(slot++, flags, r.start().value(), r.size(), r.hostAddress());
+            } catch (NativeException e) {
+                throw new VmCreateException("KVM refused memory region " + r + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private static void attachReadOnlyRegions(MmioBus mmio, GuestMemory memory) {
+        for (GuestRegion r : memory.regions()) {
+            if (r.readOnly()) {
+                mmio.register(new BusRange(r.start().value(), r.size()), "read-only memory " + r,
+                        new ReadOnlyMemoryWrites(r.toString()));
+            }
+        }
+    }
+
+    private static void attachLegacyDevices(IoPortBus ioPorts, VmFd vmFd, OutputStream console,
+                                            javisor.devices.VmControl control) {
+        Serial16550 com1 = new Serial16550(console, new KvmInterruptLine(vmFd, Serial16550.COM1_IRQ));
+        ioPorts.register(new BusRange(Serial16550.COM1_PORT, Serial16550.SIZE), "COM1 16550 UART", com1);
+        ioPorts.register(new BusRange(DebugExitPort.DEFAULT_PORT, DebugExitPort.SIZE), "debug exit",
+                new DebugExitPort(control));
+        ioPorts.register(new BusRange(PowerOffPort.DEFAULT_PORT, PowerOffPort.SIZE), "ACPI power off",
+                new PowerOffPort(control));
+    }
+
+    private static BootSpec loadImages(KernelConfig kernel, ImageResolver images, GuestMemory memory, String who) {
+        byte[] kernelImage = readImage(images, kernel.kernelPath(), "kernel_path", who);
+        if (kernel.biosPath().isPresent()) {
+            loadRaw(memory, readImage(images, kernel.biosPath().get(), "bios_path", who),
+                    kernel.biosLoadAddr().orElseThrow(), "bios_path", who);
+        }
+        LoadRequest request = new LoadRequest(ImageFormat.valueOf(kernel.kernelFormat().name()),
+                GuestAddress.of(kernel.kernelLoadAddr()),
+                GuestAddress.of(kernel.entryPoint()), kernel.cmdline().orElse(""), Optional.empty(),
+                Optional.empty());
+        if (kernel.ramdiskPath().isPresent()) {
+            byte[] ramdisk = readImage(images, kernel.ramdiskPath().get(), "ramdisk_path", who);
+            OptionalLong at = kernel.ramdiskLoadAddr();
+            request = request.withRamdisk(ramdisk,
+                    at.isPresent() ? Optional.of(GuestAddress.of(at.getAsLong())) : Optional.empty());
+        }
+        try {
+            return ImageLoader.load(memory, kernelImage, request);
+        } catch (ImageException e) {
+            throw new VmCreateException(who + ": " + images.describe(kernel.kernelPath()) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A raw copy, as AxVisor loads its x86 BIOS. */
+    private static void loadRaw(GuestMemory memory, byte[] image, long address, String key, String who) {
+        if (!memory.contains(GuestAddress.of(address), image.length)) {
+            throw new VmCreateException(who + ": " + key + " (" + image.length + " bytes at 0x"
+                    + Long.toHexString(address) + ") does not fit in guest RAM");
+        }
+        memory.write(GuestAddress.of(address), image);
+    }
+
+    private static byte[] readImage(ImageResolver images, Path path, String key, String who) {
+        try {
+            return images.read(path);
+        } catch (IOException e) {
+            throw new VmCreateException(who + ": cannot read " + key + " " + images.describe(path) + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable r) {
+        try {
+            r.close();
+        } catch (Exception ignored) {
+            // already failing; the first error is the one reported
+        }
+    }
+}

@@ -1,0 +1,292 @@
+package javisor.vmm;
+
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import javisor.vm.ImageResolver;
+import javisor.vm.StopReason;
+import javisor.vm.Vm;
+import javisor.vm.VmCreateException;
+import javisor.vm.config.ConfigException;
+import javisor.vm.config.VmConfig;
+
+/**
+ * The {@code javisor} command line. {@code javisor} alone runs the VMs bundled in the jar; {@code javisor run}
+ * runs the given configs, or one kernel without a config, and exits when every VM has stopped.
+ */
+public final class Cli {
+    static final String BUNDLED_DIR = "javisor-vms";
+    private static final String USAGE = """
+            Usage:
+              javisor                         run the VMs bundled in this build (a demo guest)
+              javisor run CONFIG.toml...      run VMs from AxVisor-style configs until all have stopped
+              javisor run --kernel FILE [--initrd FILE] [--cmdline STR] [--cpus N] [--memory MiB]
+                                              run one kernel without a config, like QEMU's -kernel
+              javisor --help | --version
+
+            Options of run:
+              --console FILE   write the guests' serial output to FILE instead of standard output
+              --log LEVEL      log level: error, warning (default), info, debug, trace
+
+            Exit status: that of the VM (the first that failed, when several run): 0 when the guest
+            powered off, (code << 1) | 1 after a write of code to the debug-exit port 0xf4 (as QEMU),
+            2 bad arguments, config or image, 4 guest failure, 6 host error, 8 KVM unavailable.
+            """;
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    private Cli(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        return new Cli(out, err).dispatch(List.of(args));
+    }
+
+    private int dispatch(List<String> args) {
+        if (args.isEmpty()) {
+            return runVms(new RunOptions());
+        }
+        return switch (args.getFirst()) {
+            case "run" -> parseRun(args.subList(1, args.size())).map(this::runVms).orElse(ExitStatus.USAGE);
+            case "--help", "-h", "help" -> {
+                out.print(USAGE);
+                yield ExitStatus.OK;
+            }
+            case "--version", "-V" -> {
+                out.println("javisor " + version());
+                yield ExitStatus.OK;
+            }
+            default -> usageError("unknown command '" + args.getFirst() + "'");
+        };
+    }
+
+    private static String version() {
+        String v = Cli.class.getPackage().getImplementationVersion();
+        return v == null ? "(development build)" : v;
+    }
+
+    private int usageError(String message) {
+        err.println("javisor: " + message);
+        err.println("Run 'javisor --help' for usage.");
+        return ExitStatus.USAGE;
+    }
+
+    /** The options of {@code javisor run}. */
+    static final class RunOptions {
+        final List<Path> configs = new ArrayList<>();
+        Path kernel;
+        Path initrd;
+        String cmdline;
+        int cpus = 1;
+        long memoryMiB = 128;
+        Path console;
+        String logLevel;
+    }
+
+    private Optional<RunOptions> parseRun(List<String> args) {
+        RunOptions o = new RunOptions();
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (!a.startsWith("--")) {
+                o.configs.add(Path.of(a));
+                continue;
+            }
+            String name = a;
+            String value;
+            int eq = a.indexOf('=');
+            if (eq > 0) {
+                name = a.substring(0, eq);
+                value = a.substring(eq + 1);
+            } else if (i + 1 < args.size()) {
+                value = args.get(++i);
+            } else {
+                usageError("option " + a + " needs a value");
+                return Optional.empty();
+            }
+            try {
+                switch (name) {
+                    case "--kernel" -> o.kernel = Path.of(value);
+                    case "--initrd" -> o.initrd = Path.of(value);
+                    case "--cmdline", "--append" -> o.cmdline = value;
+                    case "--cpus", "--smp" -> o.cpus = parseIntIn(name, value, 1, 255);
+                    case "--memory", "-m" -> o.memoryMiB = parseIntIn(name, value, 1, 1 << 20);
+                    case "--console" -> o.console = Path.of(value);
+                    case "--log" -> o.logLevel = value;
+                    default -> {
+                        usageError("unknown option " + name);
+                        return Optional.empty();
+                    }
+                }
+            } catch (IllegalArgumentException e) {
+                usageError(e.getMessage());
+                return Optional.empty();
+            }
+        }
+        if (o.kernel == null && o.configs.isEmpty()) {
+            usageError("run needs CONFIG.toml files or --kernel FILE");
+            return Optional.empty();
+        }
+        if (o.kernel == null && (o.initrd != null || o.cmdline != null)) {
+            usageError("--initrd and --cmdline go with --kernel; a config sets them in [kernel]");
+            return Optional.empty();
+        }
+        return Optional.of(o);
+    }
+
+    private static int parseIntIn(String option, String value, int min, int max) {
+        try {
+            int v = Integer.parseInt(value.replace("_", ""));
+            if (v < min || v > max) {
+                throw new IllegalArgumentException(option + " must be between " + min + " and " + max + ", got "
+                        + value);
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " expects a number, got '" + value + "'");
+        }
+    }
+
+    private int runVms(RunOptions o) {
+        if (o.logLevel != null) {
+            try {
+                ConsoleLoggerFinder.setLevel(o.logLevel);
+            } catch (IllegalArgumentException e) {
+                return usageError(e.getMessage());
+            }
+        }
+        List<Vmm.VmDefinition> definitions;
+        try {
+            definitions = definitions(o);
+        } catch (ConfigException | VmCreateException e) {
+            err.println("javisor: " + e.getMessage());
+            return ExitStatus.USAGE;
+        }
+        try {
+            Vmm.checkVirtualization();
+        } catch (VirtualizationUnavailableException e) {
+            err.println("javisor: KVM is not usable: " + e.getMessage());
+            return ExitStatus.NO_KVM;
+        }
+        OutputStream console;
+        try {
+            console = o.console == null ? new NonClosing(out) : Files.newOutputStream(o.console);
+        } catch (IOException e) {
+            err.println("javisor: cannot open console file " + o.console + ": " + e.getMessage());
+            return ExitStatus.USAGE;
+        }
+        try (console; Vmm vmm = Vmm.init(definitions, c -> console)) {
+            Thread hook = Thread.ofPlatform().unstarted(() -> vmm.stopAll("signal"));
+            Runtime.getRuntime().addShutdownHook(hook);
+            vmm.start();
+            vmm.awaitAll();
+            Runtime.getRuntime().removeShutdownHook(hook);
+            return report(vmm);
+        } catch (VmCreateException | ConfigException e) {
+            err.println("javisor: " + e.getMessage());
+            return ExitStatus.USAGE;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return ExitStatus.HOST_ERROR;
+        } catch (IOException | RuntimeException e) {
+            err.println("javisor: " + e);
+            return ExitStatus.HOST_ERROR;
+        }
+    }
+
+    private List<Vmm.VmDefinition> definitions(RunOptions o) {
+        List<Vmm.VmDefinition> defs = new ArrayList<>();
+        if (o.kernel != null) {
+            VmConfig c = VmConfig.forKernel(o.kernel, Optional.ofNullable(o.initrd), Optional.ofNullable(o.cmdline),
+                    o.cpus, o.memoryMiB);
+            defs.add(new Vmm.VmDefinition(c, ImageResolver.directory(Path.of(""))));
+        }
+        if (o.kernel == null && o.configs.isEmpty()) {
+            defs.addAll(bundled());
+        }
+        for (Path p : o.configs) {
+            VmConfig c = VmConfig.load(p);
+            defs.add(new Vmm.VmDefinition(c, resolverFor(c, p.toAbsolutePath().getParent())));
+        }
+        return defs;
+    }
+
+    private static ImageResolver resolverFor(VmConfig c, Path configDir) {
+        return switch (c.kernel().imageLocation()) {
+            case MEMORY -> ImageResolver.classpath(BUNDLED_DIR);
+            case FS -> ImageResolver.directory(configDir);
+        };
+    }
+
+    /** The configs bundled in the jar at build time, listed in {@code javisor-vms/index}. */
+    static List<Vmm.VmDefinition> bundled() {
+        List<Vmm.VmDefinition> defs = new ArrayList<>();
+        for (String name : readResource(BUNDLED_DIR + "/index").lines().map(String::strip)
+                .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList()) {
+            String text = readResource(BUNDLED_DIR + "/" + name);
+            VmConfig c = VmConfig.parse(text, Optional.of(Path.of("bundled:" + BUNDLED_DIR + "/" + name)));
+            defs.add(new Vmm.VmDefinition(c, ImageResolver.classpath(BUNDLED_DIR)));
+        }
+        return defs;
+    }
+
+    private static String readResource(String name) {
+        try (InputStream in = Cli.class.getClassLoader().getResourceAsStream(name)) {
+            if (in == null) {
+                throw new VmCreateException("this Javisor build has no bundled " + name);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new VmCreateException("cannot read bundled " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Standard output as a console: closing the console must not close the stream it writes to. */
+    private static final class NonClosing extends FilterOutputStream {
+        NonClosing(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+        }
+
+        @Override
+        public void close() throws IOException {
+            flush();
+        }
+    }
+
+    /** Says how each VM ended and picks the exit status: the first VM that did not end well, else 0. */
+    private int report(Vmm vmm) {
+        int status = ExitStatus.OK;
+        boolean several = vmm.vms().size() > 1;
+        for (Vm vm : vmm.vms()) {
+            StopReason r = vm.stopReason();
+            if (r == null) {
+                continue;
+            }
+            if (r instanceof StopReason.GuestFailure(String summary, String report)) {
+                err.println("javisor: VM " + vm.id() + " (" + vm.name() + ") failed: " + report);
+            } else if (several || r instanceof StopReason.HostError) {
+                err.println("javisor: VM " + vm.id() + " (" + vm.name() + "): " + r.describe());
+            }
+            if (status == ExitStatus.OK) {
+                status = r.exitStatus();
+            }
+        }
+        return status;
+    }
+}

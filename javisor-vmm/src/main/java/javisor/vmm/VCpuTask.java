@@ -1,0 +1,62 @@
+package javisor.vmm;
+
+import java.lang.System.Logger.Level;
+
+import javisor.sys.LibC;
+import javisor.vcpu.VCpu;
+import javisor.vcpu.VCpuExit;
+import javisor.vm.ExitAction;
+import javisor.vm.StopReason;
+import javisor.vm.Vm;
+
+/**
+ * The life of one vCPU thread, AxVisor's {@code vcpu_run}: create the vCPU on this thread, then run, handle
+ * the exit, check for a stop, again. A platform thread, since KVM_RUN blocks in the kernel (a virtual thread
+ * would pin its carrier) and KVM wants a vCPU's ioctls from one thread.
+ */
+final class VCpuTask implements Runnable {
+    private static final System.Logger LOG = System.getLogger("javisor.vmm");
+
+    private final Vm vm;
+    private final int vcpuId;
+    private final long affinityMask;
+
+    VCpuTask(Vm vm, int vcpuId, long affinityMask) {
+        this.vm = vm;
+        this.vcpuId = vcpuId;
+        this.affinityMask = affinityMask;
+    }
+
+    static Thread start(Vm vm, int vcpuId, long affinityMask) {
+        Thread t = Thread.ofPlatform()
+                .name("VM[" + vm.id() + "]-VCpu[" + vcpuId + "]")
+                .unstarted(new VCpuTask(vm, vcpuId, affinityMask));
+        t.start();
+        return t;
+    }
+
+    @Override
+    public void run() {
+        VCpu vcpu = null;
+        try {
+            if (affinityMask != 0) {
+                LibC.setCurrentThreadAffinity(new long[] {affinityMask});
+            }
+            vcpu = vm.createVcpu(vcpuId);
+            while (!vm.stopRequested()) {
+                VCpuExit exit = vcpu.run();
+                if (vm.handleExit(vcpu, exit) instanceof ExitAction.Stop(StopReason reason)) {
+                    vm.requestStop(reason);
+                }
+            }
+        } catch (RuntimeException | Error e) {
+            LOG.log(Level.ERROR, "VM " + vm.id() + " vCPU " + vcpuId + " failed", e);
+            vm.requestStop(new StopReason.HostError("vCPU " + vcpuId + ": " + e));
+        } finally {
+            if (vcpu != null) {
+                vcpu.detachFromCurrentThread();
+            }
+            vm.vcpuExited();
+        }
+    }
+}

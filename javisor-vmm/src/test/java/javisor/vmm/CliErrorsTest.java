@@ -1,0 +1,102 @@
+package javisor.vmm;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Bad command lines, configs and images: a clear message naming what was wrong, exit status 2, no VM run. */
+class CliErrorsTest {
+    @TempDir
+    Path tmp;
+
+    @ParameterizedTest(name = "javisor {0}")
+    @CsvSource(delimiter = '|', value = {
+            "frobnicate                       | unknown command 'frobnicate'",
+            "run                              | run needs CONFIG.toml files or --kernel FILE",
+            "run --kernel                     | option --kernel needs a value",
+            "run --kernel k --cpus 0          | --cpus must be between 1 and 255, got 0",
+            "run --kernel k --memory lots     | --memory expects a number, got 'lots'",
+            "run --kernel k --bogus 1         | unknown option --bogus",
+            "run --cmdline x cfg.toml         | --initrd and --cmdline go with --kernel",
+    })
+    void badCommandLines(String args, String message) {
+        CliRun r = CliRun.of(args.split(" "));
+        assertThat(r.status()).isEqualTo(ExitStatus.USAGE);
+        assertThat(r.err()).contains(message);
+        assertThat(r.out()).isEmpty();
+    }
+
+    @Test
+    void helpListsTheCommands() {
+        CliRun r = CliRun.of("--help");
+        assertThat(r.status()).isZero();
+        assertThat(r.out()).contains("javisor run CONFIG.toml").contains("--kernel FILE").contains("Exit status");
+    }
+
+    @Test
+    void missingConfigFileIsNamed() {
+        CliRun r = CliRun.of("run", tmp.resolve("nope.toml").toString());
+        assertThat(r.status()).isEqualTo(ExitStatus.USAGE);
+        assertThat(r.err()).contains("nope.toml");
+    }
+
+    @Test
+    void badConfigValueNamesFileKeyAndExpectation() throws IOException {
+        Path cfg = tmp.resolve("bad.toml");
+        Files.writeString(cfg, """
+                [base]
+                id = 1
+                name = "bad"
+                vm_type = 1
+                cpu_num = 1
+
+                [kernel]
+                entry_point = 0x8000
+                kernel_path = "k.bin"
+                kernel_load_addr = 0x8000
+                memory_regions = [[0x0, 0x1234, 0x7, 0]]
+
+                [devices]
+                """);
+        CliRun r = CliRun.of("run", cfg.toString());
+        assertThat(r.status()).isEqualTo(ExitStatus.USAGE);
+        assertThat(r.err()).contains("bad.toml").contains("memory_regions[0].size").contains("0x1234");
+    }
+
+    @Test
+    void missingKernelIsNamed() throws IOException {
+        TestGuests.assumeKvm();
+        CliRun r = CliRun.of("run", "--kernel", tmp.resolve("vmlinuz-missing").toString());
+        assertThat(r.status()).isEqualTo(ExitStatus.USAGE);
+        assertThat(r.err()).contains("vmlinuz-missing");
+    }
+
+    @Test
+    void truncatedElfIsRefusedClearly() throws IOException {
+        TestGuests.assumeKvm();
+        byte[] elf = Files.readAllBytes(TestGuests.image("pmode32.elf"));
+        Path truncated = tmp.resolve("truncated.elf");
+        Files.write(truncated, java.util.Arrays.copyOf(elf, 40));
+        CliRun r = CliRun.of("run", "--kernel", truncated.toString());
+        assertThat(r.status()).isEqualTo(ExitStatus.USAGE);
+        assertThat(r.err()).contains("truncated.elf");
+        assertThat(r.out()).isEmpty();
+    }
+
+    @Test
+    void imageLargerThanGuestRamIsRefused() throws IOException {
+        TestGuests.assumeKvm();
+        Path big = tmp.resolve("big.bin");
+        Files.write(big, new byte[3 << 20]);
+        CliRun r = CliRun.of("run", "--kernel", big.toString(), "--memory", "2");
+        assertThat(r.status()).isEqualTo(ExitStatus.USAGE);
+        assertThat(r.err()).contains("big.bin");
+    }
+}

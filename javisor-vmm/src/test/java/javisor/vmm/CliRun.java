@@ -1,0 +1,28 @@
+package javisor.vmm;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Runs the javisor command line in this JVM and captures what it prints. Log messages go to System.err,
+ * which is redirected for the run, so they are captured too.
+ */
+record CliRun(int status, String out, String err) {
+    static CliRun of(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status;
+        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+             PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+            PrintStream systemErr = System.err;
+            System.setErr(e);
+            try {
+                status = Cli.run(args, o, e);
+            } finally {
+                System.setErr(systemErr);
+            }
+        }
+        return new CliRun(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,164 @@
+package javisor.vmm;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Every boot path and entry mode, end to end on real KVM: gcc-built guests run through the javisor command
+ * line, and their console output and exit status are checked.
+ */
+@Timeout(value = 60)
+class GuestBootTest {
+    @TempDir
+    Path tmp;
+
+    @BeforeEach
+    void kvm() {
+        TestGuests.assumeKvm();
+    }
+
+    private Path config(String name, String text) throws IOException {
+        Path p = tmp.resolve(name);
+        Files.writeString(p, text);
+        return p;
+    }
+
+    private static String kernelSection(Path image, String extra, String regions) {
+        return """
+                [base]
+                id = 1
+                name = "test"
+                vm_type = 1
+                cpu_num = 1
+
+                [kernel]
+                entry_point = 0x8000
+                kernel_path = "%s"
+                kernel_load_addr = 0x8000
+                %s
+                memory_regions = [%s]
+
+                [devices]
+                """.formatted(image.toAbsolutePath(), extra, regions);
+    }
+
+    @Test
+    void multibootGuestSeesMagicMemoryMapAndCommandLine() {
+        CliRun r = CliRun.of("run", "--kernel", TestGuests.image("hello.elf").toString(), "--memory", "64",
+                "--cmdline", "greeting=hi");
+        assertThat(r.out()).startsWith("Hello from a Javisor guest!\n")
+                .contains("cmdline: greeting=hi\n")
+                .contains("mmap: base=0x0 len=0x4000000 type=1\n")
+                .contains("mem_lower=640K mem_upper=64512K\n")
+                .endsWith("Bye.\n");
+        assertThat(r.status()).as(r.err()).isEqualTo(ExitStatus.OK);
+    }
+
+    @Test
+    void debugExitGivesQemusStatus() {
+        CliRun r = CliRun.of("run", "--kernel", TestGuests.image("hello.elf").toString(), "--cmdline", "exit=3");
+        assertThat(r.status()).as(r.err()).isEqualTo((3 << 1) | 1);
+        CliRun r42 = CliRun.of("run", "--kernel", TestGuests.image("exit42.elf").toString());
+        assertThat(r42.out()).isEqualTo("exit42\n");
+        assertThat(r42.status()).isEqualTo(85);
+    }
+
+    @Test
+    void rawImageStartsInRealMode() throws IOException {
+        Path cfg = config("real.toml", kernelSection(TestGuests.image("realmode.bin"), "kernel_format = \"raw\"",
+                "[0x0, 0x100000, 0x7, 0]"));
+        CliRun r = CliRun.of("run", cfg.toString());
+        assertThat(r.out()).isEqualTo("real mode OK\n");
+        assertThat(r.status()).as(r.err()).isEqualTo((0x10 << 1) | 1);
+    }
+
+    @Test
+    void elf32StartsInFlatProtectedMode() {
+        CliRun r = CliRun.of("run", "--kernel", TestGuests.image("pmode32.elf").toString(), "--memory", "8");
+        assertThat(r.out()).isEqualTo("protected mode OK\n");
+        assertThat(r.status()).as(r.err()).isEqualTo((0x20 << 1) | 1);
+    }
+
+    @Test
+    void elf64StartsInLongMode() {
+        CliRun r = CliRun.of("run", "--kernel", TestGuests.image("longmode64.elf").toString(), "--memory", "8");
+        assertThat(r.out()).isEqualTo("long mode OK\n");
+        assertThat(r.status()).as(r.err()).isEqualTo((0x30 << 1) | 1);
+    }
+
+    @Test
+    void guestWritesToReadOnlyMemoryAreDropped() throws IOException {
+        Path cfg = config("ro.toml", kernelSection(TestGuests.image("readonly.elf"), "",
+                "[0x0, 0x200000, 0x7, 0], [0x200000, 0x1000, 0x5, 0]"));
+        CliRun r = CliRun.of("run", cfg.toString());
+        assertThat(r.out()).isEqualTo("readonly OK\n");
+        assertThat(r.status()).as(r.err()).isEqualTo((0x40 << 1) | 1);
+        assertThat(r.err()).contains("guest wrote to read-only memory");
+    }
+
+    @Test
+    void unclaimedPortsAndMmioReadAsAllOnesAndAreLogged() {
+        CliRun r = CliRun.of("run", "--kernel", TestGuests.image("unclaimed.elf").toString());
+        assertThat(r.out()).isEqualTo("unclaimed OK\n");
+        assertThat(r.status()).as(r.err()).isEqualTo((0x50 << 1) | 1);
+        assertThat(r.err()).contains("unclaimed read of 4 byte(s) at 0xd0000000")
+                .contains("unclaimed read of 1 byte(s) at 0x510");
+    }
+
+    @Test
+    void emulationFailureIsReportedWithBytesAndRegisters() {
+        CliRun r = CliRun.of("run", "--kernel", TestGuests.image("emulfail.elf").toString());
+        assertThat(r.out()).startsWith("about to fail\n");
+        if (r.out().contains("no emulation failure")) {
+            // A VT-x/AMD-V host runs fwait natively; the failure path is exercised only under PVM.
+            assertThat(r.status()).isEqualTo((0x60 << 1) | 1);
+            return;
+        }
+        assertThat(r.status()).isEqualTo(ExitStatus.GUEST_FAILURE);
+        assertThat(r.err()).contains("could not emulate the instruction at guest-physical 0x1")
+                .containsPattern("bytes \\[9b( [0-9a-f]{2})*\\]")
+                .containsPattern("rip\\s*=0000000000100[0-9a-f]{3}")
+                .contains("cr0=");
+    }
+
+    @Test
+    void aSpinningGuestIsStoppedByAKick() throws Exception {
+        TestGuests.assumeKvm();
+        var config = javisor.vm.config.VmConfig.forKernel(TestGuests.image("spin.elf"), java.util.Optional.empty(),
+                java.util.Optional.empty(), 2, 16);
+        java.io.ByteArrayOutputStream console = new java.io.ByteArrayOutputStream();
+        try (Vmm vmm = Vmm.init(java.util.List.of(new Vmm.VmDefinition(config,
+                javisor.vm.ImageResolver.directory(Path.of("")))), c -> console)) {
+            vmm.start();
+            var vm = vmm.vms().iterator().next();
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (!console.toString().contains("spinning") && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertThat(console.toString()).contains("spinning");
+            long t0 = System.nanoTime();
+            vmm.stopAll("test");
+            assertThat(vm.awaitStopped(Duration.ofSeconds(5))).isTrue();
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertThat(vm.state()).isEqualTo(javisor.vm.VmState.STOPPED);
+            assertThat(ms).as("stop took %d ms", ms).isLessThan(5000);
+        }
+    }
+
+    @Test
+    void theBundledDefaultGreetsAndPowersOff() {
+        CliRun r = CliRun.of();
+        assertThat(r.out()).startsWith("Hello from a Javisor guest!\n").contains("cmdline: greeting=hello\n")
+                .endsWith("Bye.\n");
+        assertThat(r.status()).as(r.err()).isZero();
+    }
+}
