@@ -103,7 +103,8 @@ public final class VmBuilder {
                 if (r.flags().device()) {
                     continue; // a DEVICE region gets no RAM: its accesses go to the MMIO bus
                 }
-                regions.add(new GuestRegion(GuestAddress.of(r.gpa()), r.flags(), r.mapType(), backing(r, who)));
+                regions.add(new GuestRegion(GuestAddress.of(r.gpa()), r.flags(), r.mapType(),
+                        backing(r, config, who)));
             }
             return GuestMemory.of(regions);
         } catch (RuntimeException e) {
@@ -112,12 +113,12 @@ public final class VmBuilder {
         }
     }
 
-    private static HostMapping backing(MemoryRegionConfig r, String who) {
+    private static HostMapping backing(MemoryRegionConfig r, VmConfig config, String who) {
         if (r.mapType() != MappingKind.MAP_RESERVED) {
             return HostMapping.anonymous(r.size());
         }
-        Path file = r.backing().orElseThrow(() -> new VmCreateException(who + ": memory region at 0x"
-                + Long.toHexString(r.gpa()) + " is MapReserved but names no backing"));
+        Path file = config.resolve(r.backing().orElseThrow(() -> new VmCreateException(who
+                + ": memory region at 0x" + Long.toHexString(r.gpa()) + " is MapReserved but names no backing")));
         try {
             long size = Files.size(file);
             if (size < r.size()) {

@@ -105,15 +105,6 @@ final class ConfigNode {
         };
     }
 
-    /** An unsigned number that must not exceed {@code max}, shown as {@code what} in the message. */
-    long unsignedAtMost(long max, String what) {
-        long v = unsigned();
-        if (Long.compareUnsigned(v, max) > 0) {
-            throw expected(what);
-        }
-        return v;
-    }
-
     List<ConfigNode> items() {
         if (!(value instanceof ArrayValue(List<TomlValue> items, _))) {
             throw expected("an array");

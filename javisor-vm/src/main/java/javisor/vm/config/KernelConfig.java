@@ -32,6 +32,8 @@ public record KernelConfig(long entryPoint, Path kernelPath, long kernelLoadAddr
                            ImageLocation imageLocation, Optional<String> cmdline, Optional<Path> diskPath,
                            List<MemoryRegionConfig> memoryRegions, KernelFormat kernelFormat) {
 
+    static final String NO_REGIONS = "expected at least one memory region, e.g. [[0x0, 0x1000_0000, 0x7, 0]]";
+
     /** Two regions of one list that overlap, by index, {@code first < second}. */
     record Overlap(int first, int second) {
     }
@@ -66,8 +68,6 @@ public record KernelConfig(long entryPoint, Path kernelPath, long kernelLoadAddr
                     + " overlap");
         });
     }
-
-    static final String NO_REGIONS = "expected at least one memory region, e.g. [[0x0, 0x1000_0000, 0x7, 0]]";
 
     /**
      * An image path and its load address. {@code addressNeeded}: a path needs the address;

@@ -4,7 +4,10 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
 
-/** {@code kernel.kernel_format} (a Javisor extension): how the kernel image is to be read. */
+/**
+ * {@code kernel.kernel_format} (a Javisor extension): how the kernel image is to be read. The constants carry
+ * the names of {@code javisor.vm.loader.ImageFormat}, to which the VM builder maps them by name.
+ */
 public enum KernelFormat {
     /** Detect the format from the image's contents (the default). */
     AUTO,

@@ -87,7 +87,8 @@ final class StructNode {
         int bestDistance = 3;
         for (String k : known) {
             int d = editDistance(key, k, bestDistance);
-            if (d < bestDistance) {
+            // a short key is close to everything; only suggest when most of it is right
+            if (d < bestDistance && d * 3 <= key.length()) {
                 best = k;
                 bestDistance = d;
             }

@@ -66,7 +66,8 @@ final class TomlNumbers {
         }
         long v = unsignedDigits(s, i, 10);
         if (v < 0 && !lenient) {
-            throw new BadNumber("number does not fit in a signed 64-bit integer; write values of 2^63 and above in hex");
+            throw new BadNumber("number does not fit in a signed 64-bit integer; write values of 2^63 and above"
+                    + " in hex");
         }
         return new Parsed(v, v < 0);
     }

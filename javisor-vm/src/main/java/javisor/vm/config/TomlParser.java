@@ -151,7 +151,7 @@ final class TomlParser {
         return new Key(text.substring(start, pos), at);
     }
 
-    private TomlValue value(int depth, String path) {
+    private TomlValue value(int depth, KeyPath path) {
         Position at = position();
         if (depth > MAX_DEPTH) {
             throw error(at, "tables and values nested more than " + MAX_DEPTH + " levels deep");
@@ -168,7 +168,7 @@ final class TomlParser {
         };
     }
 
-    private ArrayValue array(int depth, String path, Position at) {
+    private ArrayValue array(int depth, KeyPath path, Position at) {
         pos++;
         List<TomlValue> items = new ArrayList<>();
         while (true) {
@@ -180,7 +180,7 @@ final class TomlParser {
                 pos++;
                 return new ArrayValue(items, at);
             }
-            items.add(value(depth + 1, path + "[" + items.size() + "]"));
+            items.add(value(depth + 1, path.element(items.size())));
             skipBlanksCommentsAndNewlines();
             if (!eof() && peek() == ',') {
                 pos++;
@@ -194,7 +194,7 @@ final class TomlParser {
         }
     }
 
-    private TableValue inlineTable(int depth, String path, Position at) {
+    private TableValue inlineTable(int depth, KeyPath path, Position at) {
         pos++;
         Table table = tree.inlineTable(at, path, depth);
         while (true) {
@@ -247,8 +247,9 @@ final class TomlParser {
         String unsigned = token.startsWith("+") || token.startsWith("-") ? token.substring(1) : token;
         boolean special = unsigned.equals("inf") || unsigned.equals("nan");
         if (!special && !unsigned.isEmpty() && (unsigned.charAt(0) < '0' || unsigned.charAt(0) > '9')) {
+            boolean word = Character.isLetter(unsigned.charAt(0));
             throw error(at, "expected a value (a string, number, boolean, array or inline table), got "
-                    + TomlStrings.abbreviate(token) + " (strings need quotes)");
+                    + TomlStrings.abbreviate(token) + (word ? " (strings need quotes)" : ""));
         }
         boolean prefixed = unsigned.startsWith("0x") || unsigned.startsWith("0o") || unsigned.startsWith("0b");
         boolean isFloat = special || (!prefixed

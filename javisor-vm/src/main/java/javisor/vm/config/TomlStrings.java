@@ -32,9 +32,10 @@ final class TomlStrings {
         return sb.append('"').toString();
     }
 
-    /** A key as written in a key path: bare if it can be, quoted otherwise. */
+    /** A key as written in a key path for messages: bare if it can be, quoted otherwise, cut short if long. */
     static String key(String k) {
-        return isBareKey(k) ? k : quote(k);
+        String shortened = abbreviate(k);
+        return isBareKey(k) ? shortened : quote(shortened);
     }
 
     static boolean isBareKey(String k) {

@@ -20,7 +20,7 @@ final class TomlTreeBuilder {
     /** How a table came into being; decides what may still be added to it. */
     enum Origin {
         ROOT,
-        /** Created as the parent of a header such as {@code [a.b]} (here {@code a}); a later {@code [a]} may define it. */
+        /** Made as the parent in a header such as {@code [a.b]} (here {@code a}); a later {@code [a]} may define it. */
         IMPLICIT,
         HEADER,
         DOTTED,
@@ -33,7 +33,7 @@ final class TomlTreeBuilder {
     }
 
     /** Where a key/value pair goes: the table, the last key, the path for messages and the value's depth. */
-    record Slot(Table table, Key key, String path, int depth) {
+    record Slot(Table table, Key key, KeyPath path, int depth) {
     }
 
     private sealed interface Entry permits Table, TableArray, Done {
@@ -47,10 +47,10 @@ final class TomlTreeBuilder {
         private final Map<String, Entry> entries = new LinkedHashMap<>();
         private Origin origin;
         private Position position;
-        private final String path;
+        private final KeyPath path;
         private final int depth;
 
-        private Table(Origin origin, Position position, String path, int depth) {
+        private Table(Origin origin, Position position, KeyPath path, int depth) {
             this.origin = origin;
             this.position = position;
             this.path = path;
@@ -70,7 +70,7 @@ final class TomlTreeBuilder {
 
     private final String source;
     private final int maxDepth;
-    private final Table root = new Table(Origin.ROOT, new Position(1, 1), "", 0);
+    private final Table root = new Table(Origin.ROOT, new Position(1, 1), KeyPath.ROOT, 0);
 
     TomlTreeBuilder(String source, int maxDepth) {
         this.source = source;
@@ -82,7 +82,7 @@ final class TomlTreeBuilder {
     }
 
     /** A fresh table for an inline table value that will sit at {@code path}. */
-    Table inlineTable(Position at, String path, int depth) {
+    Table inlineTable(Position at, KeyPath path, int depth) {
         return new Table(Origin.INLINE, at, path, depth);
     }
 
@@ -90,7 +90,7 @@ final class TomlTreeBuilder {
     Table openTable(List<Key> keys, Position at) {
         Table parent = headerParent(keys);
         Key last = keys.getLast();
-        String path = childPath(parent, last.name());
+        KeyPath path = parent.path.child(last.name());
         return switch (parent.entries.get(last.name())) {
             case null -> addTable(parent, last, Origin.HEADER, at);
             case Table t when t.origin == Origin.IMPLICIT -> {
@@ -114,7 +114,7 @@ final class TomlTreeBuilder {
     Table appendArrayTable(List<Key> keys, Position at) {
         Table parent = headerParent(keys);
         Key last = keys.getLast();
-        String path = childPath(parent, last.name());
+        KeyPath path = parent.path.child(last.name());
         TableArray array = switch (parent.entries.get(last.name())) {
             case null -> {
                 TableArray a = new TableArray(at);
@@ -130,7 +130,7 @@ final class TomlTreeBuilder {
                     + d.value.position().line() + ")");
         };
         int depth = checkDepth(last, parent.depth + 1);
-        Table element = new Table(Origin.ARRAY_ELEMENT, at, path + "[" + array.tables.size() + "]", depth);
+        Table element = new Table(Origin.ARRAY_ELEMENT, at, path.element(array.tables.size()), depth);
         array.tables.add(element);
         return element;
     }
@@ -139,7 +139,7 @@ final class TomlTreeBuilder {
     private Table headerParent(List<Key> keys) {
         Table t = root;
         for (Key k : keys.subList(0, keys.size() - 1)) {
-            String path = childPath(t, k.name());
+            KeyPath path = t.path.child(k.name());
             t = switch (t.entries.get(k.name())) {
                 case null -> addTable(t, k, Origin.IMPLICIT, k.position());
                 case Table child -> child;
@@ -160,7 +160,7 @@ final class TomlTreeBuilder {
     Slot slot(Table table, List<Key> keys) {
         Table t = table;
         for (Key k : keys.subList(0, keys.size() - 1)) {
-            String path = childPath(t, k.name());
+            KeyPath path = t.path.child(k.name());
             t = switch (t.entries.get(k.name())) {
                 case null -> addTable(t, k, Origin.DOTTED, k.position());
                 case Table child when child.origin == Origin.DOTTED -> child;
@@ -175,7 +175,7 @@ final class TomlTreeBuilder {
             };
         }
         Key last = keys.getLast();
-        String path = childPath(t, last.name());
+        KeyPath path = t.path.child(last.name());
         Entry existing = t.entries.get(last.name());
         if (existing != null) {
             throw error(last, path, "duplicate key (first defined at line " + lineOf(existing) + ")");
@@ -203,14 +203,14 @@ final class TomlTreeBuilder {
     }
 
     private Table addTable(Table parent, Key k, Origin origin, Position at) {
-        Table child = new Table(origin, at, childPath(parent, k.name()), checkDepth(k, parent.depth + 1));
+        Table child = new Table(origin, at, parent.path.child(k.name()), checkDepth(k, parent.depth + 1));
         parent.entries.put(k.name(), child);
         return child;
     }
 
     private int checkDepth(Key k, int depth) {
         if (depth > maxDepth) {
-            throw error(k, "", "tables and values nested more than " + maxDepth + " levels deep");
+            throw error(k, KeyPath.ROOT, "tables and values nested more than " + maxDepth + " levels deep");
         }
         return depth;
     }
@@ -223,11 +223,7 @@ final class TomlTreeBuilder {
         };
     }
 
-    static String childPath(Table parent, String name) {
-        return parent.path.isEmpty() ? TomlStrings.key(name) : parent.path + "." + TomlStrings.key(name);
-    }
-
-    private ConfigException error(Key at, String path, String detail) {
-        return new ConfigException(source, at.position().line(), at.position().column(), path, detail);
+    private ConfigException error(Key at, KeyPath path, String detail) {
+        return new ConfigException(source, at.position().line(), at.position().column(), path.toString(), detail);
     }
 }

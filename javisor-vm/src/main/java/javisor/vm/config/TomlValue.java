@@ -19,7 +19,6 @@ sealed interface TomlValue {
 
     /** A 1-based line and column. */
     record Position(int line, int column) {
-        static final Position NONE = new Position(0, 0);
     }
 
     record StringValue(String value, Position position) implements TomlValue {

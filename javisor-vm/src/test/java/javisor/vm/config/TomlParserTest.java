@@ -16,6 +16,7 @@ import javisor.vm.config.TomlValue.StringValue;
 import javisor.vm.config.TomlValue.TableValue;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -93,7 +94,8 @@ class TomlParserTest {
 
     @Test
     void basicStringEscapes() {
-        TableValue t = parse("s = \"tab\\t nl\\n quote\\\" bs\\\\ \\b\\f\\r e\\u00e9 smile\\U0001F600 esc\\e hex\\x41\"");
+        TableValue t = parse("s = \"tab\\t nl\\n quote\\\" bs\\\\ \\b\\f\\r e\\u00e9 smile\\U0001F600"
+                + " esc\\e hex\\x41\"");
         assertThat(string(t, "s")).isEqualTo("tab\t nl\n quote\" bs\\ \b\f\r e\u00e9 smile\uD83D\uDE00 esc\u001b hexA");
     }
 
@@ -273,6 +275,8 @@ class TomlParserTest {
                         + " table), got the end of the line"),
                 Arguments.of("a = memory", "t.toml:1:5: expected a value (a string, number, boolean, array or"
                         + " inline table), got memory (strings need quotes)"),
+                Arguments.of("a = .5", "t.toml:1:5: expected a value (a string, number, boolean, array or"
+                        + " inline table), got .5"),
                 Arguments.of("a = \"abc", "t.toml:1:5: unterminated string"),
                 Arguments.of("a = 'abc\n'", "t.toml:1:5: unterminated string"),
                 Arguments.of("a = \"\"\"abc\n", "t.toml:1:5: unterminated multi-line string"),
@@ -370,6 +374,24 @@ class TomlParserTest {
     void deepNestingIsRefusedWithoutExhaustingTheStack(String toml) {
         assertThatThrownBy(() -> parse(toml)).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("64");
+    }
+
+    @Test
+    @Timeout(10)
+    void longKeysDoNotMakeParsingQuadratic() {
+        StringBuilder sb = new StringBuilder("[" + "k".repeat(300_000) + "]\n");
+        for (int i = 0; i < 40_000; i++) {
+            sb.append('a').append(i).append(" = [{}, {}]\n");
+        }
+        assertThat(((TableValue) parse(sb.toString()).entries().values().iterator().next()).entries())
+                .hasSize(40_000);
+    }
+
+    @Test
+    void longKeysAreCutShortInMessages() {
+        String key = "k".repeat(1000);
+        assertThatThrownBy(() -> parse(key + " = 1\n" + key + " = 2")).isInstanceOf(ConfigException.class)
+                .hasMessage("t.toml:2:1: " + "k".repeat(60) + "...: duplicate key (first defined at line 1)");
     }
 
     @Test

@@ -316,6 +316,7 @@ class VmConfigParserTest {
                         + " mean entry_point?); known keys here: entry_point, kernel_path, kernel_load_addr,"),
                 Arguments.of(with("devices", "emu_device = []"), "devices.emu_device: unknown key (did you mean"
                         + " emu_devices?)"),
+                Arguments.of(with("base", "x = 1"), "t.toml:6: base.x: unknown key; known keys here: id,"),
                 Arguments.of(with("base", "colour = 1"), "base.colour: unknown key; known keys here: id, name,"
                         + " vm_type, cpu_num, phys_cpu_ids, phys_cpu_sets"),
                 Arguments.of("devices = 1\n" + BASE + KERNEL, "t.toml:1: devices: expected a table or an array"),
