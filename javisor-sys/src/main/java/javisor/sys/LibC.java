@@ -6,7 +6,6 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 
@@ -15,37 +14,49 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * The gateway to the C library: every downcall Javisor makes, linked once, each public method a checked
- * wrapper that throws {@link NativeException} with the call's name and errno.
+ * The gateway to the kernel: every native call Javisor makes, each public method a checked wrapper that
+ * throws {@link NativeException} with the call's name and errno.
  *
- * <p>Start-up matters (each distinct downcall shape costs 5-18 ms to link), so the handles used on every run
- * are few and share shapes, and rarely used ones sit in lazily initialised holders.
+ * <p>Every call goes through one downcall, libc's {@code syscall(2)} with six arguments. Linking a downcall
+ * costs 5-50 ms of start-up per distinct signature (ENVIRONMENT.md), so one shape for all of them keeps
+ * {@code javisor run} fast; the system call numbers are the x86_64 ones from {@code <asm/unistd_64.h>}.
  */
 public final class LibC {
     private LibC() {
     }
 
     private static final Linker LINKER = Linker.nativeLinker();
-    private static final SymbolLookup LIBC = LINKER.defaultLookup();
     private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
 
     /** errno capture is per thread: a vCPU thread's errno must not be read from another thread's slot. */
     private static final ThreadLocal<MemorySegment> ERRNO_SLOT =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
 
-    // ioctl(int, unsigned long, ...): one shape serves every ioctl (pointers are passed as their address).
-    private static final MethodHandle IOCTL = link("ioctl",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), true,
-            Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle OPEN = link("open",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), true, Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle CLOSE = link("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), true);
-    private static final MethodHandle MMAP = link("mmap",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), true);
-    private static final MethodHandle MUNMAP = link("munmap",
-            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG), true);
+    // long syscall(long number, ...): the variadic arguments are six longs (pointers pass as addresses).
+    private static final MethodHandle SYSCALL = link("syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG,
+                    JAVA_LONG),
+            Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
+
+    // x86_64 system call numbers
+    private static final long SYS_CLOSE = 3;
+    private static final long SYS_MMAP = 9;
+    private static final long SYS_MUNMAP = 11;
+    private static final long SYS_RT_SIGPROCMASK = 14;
+    private static final long SYS_IOCTL = 16;
+    private static final long SYS_GETPID = 39;
+    private static final long SYS_FTRUNCATE = 77;
+    private static final long SYS_RT_SIGTIMEDWAIT = 128;
+    private static final long SYS_GETTID = 186;
+    private static final long SYS_SCHED_SETAFFINITY = 203;
+    private static final long SYS_TGKILL = 234;
+    private static final long SYS_OPENAT = 257;
+    private static final long SYS_MEMFD_CREATE = 319;
+
+    private static final long AT_FDCWD = -100;
+    /** The kernel's sigset_t: 64 signals, 8 bytes (glibc's 128-byte one is a user-space type). */
+    private static final long KERNEL_SIGSET_SIZE = 8;
 
     public static final int O_RDONLY = 0;
     public static final int O_RDWR = 2;
@@ -58,28 +69,14 @@ public final class LibC {
     public static final int MAP_PRIVATE = 0x02;
     public static final int MAP_ANONYMOUS = 0x20;
     public static final int MAP_NORESERVE = 0x4000;
-    private static final long MAP_FAILED = -1L;
 
-    @SuppressWarnings("restricted") // the symbols are libc's own, linked with the signatures from their man pages
-    private static MethodHandle link(String name, FunctionDescriptor descriptor, boolean captureErrno,
-                                     Linker.Option... extra) {
-        MemorySegment symbol = LIBC.find(name)
+    public static final int SIG_BLOCK = 0;
+
+    @SuppressWarnings("restricted") // libc's own symbols, linked with the signatures from their man pages
+    private static MethodHandle link(String name, FunctionDescriptor descriptor, Linker.Option... options) {
+        MemorySegment symbol = LINKER.defaultLookup().find(name)
                 .orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol " + name));
-        Linker.Option[] options = extra;
-        if (captureErrno) {
-            options = java.util.Arrays.copyOf(extra, extra.length + 1);
-            options[extra.length] = CAPTURE_ERRNO;
-        }
-        MethodHandle handle = LINKER.downcallHandle(symbol, descriptor, options);
-        return handle;
-    }
-
-    private static MemorySegment errnoSlot() {
-        return ERRNO_SLOT.get();
-    }
-
-    private static int lastErrno(MemorySegment slot) {
-        return (int) ERRNO.get(slot, 0L);
+        return LINKER.downcallHandle(symbol, descriptor, options);
     }
 
     private static RuntimeException rethrow(Throwable t) {
@@ -92,19 +89,28 @@ public final class LibC {
         return new IllegalStateException(t);
     }
 
-    /** ioctl with an integer or pointer argument; returns the ioctl's non-negative result. */
-    public static int ioctl(int fd, long request, long arg, String name) {
-        MemorySegment slot = errnoSlot();
-        int r;
+    /** A system call; returns its result, or minus errno when it failed. */
+    private static long syscall(long nr, long a1, long a2, long a3, long a4, long a5, long a6) {
+        MemorySegment slot = ERRNO_SLOT.get();
+        long r;
         try {
-            r = (int) IOCTL.invokeExact(slot, fd, request, arg);
+            r = (long) SYSCALL.invokeExact(slot, nr, a1, a2, a3, a4, a5, a6);
         } catch (Throwable t) {
             throw rethrow(t);
         }
-        if (r < 0) {
-            throw new NativeException(name, lastErrno(slot));
+        return r == -1 ? -(int) ERRNO.get(slot, 0L) : r;
+    }
+
+    private static long check(long result, String name) {
+        if (result < 0) {
+            throw new NativeException(name, (int) -result);
         }
-        return r;
+        return result;
+    }
+
+    /** ioctl with an integer or pointer argument; returns the ioctl's non-negative result. */
+    public static int ioctl(int fd, long request, long arg, String name) {
+        return (int) check(syscall(SYS_IOCTL, fd, request, arg, 0, 0, 0), name);
     }
 
     /**
@@ -112,69 +118,32 @@ public final class LibC {
      * (KVM_RUN) where EINTR is an expected answer, not an error.
      */
     public static int ioctlRaw(int fd, long request, long arg) {
-        MemorySegment slot = errnoSlot();
-        int r;
-        try {
-            r = (int) IOCTL.invokeExact(slot, fd, request, arg);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-        return r < 0 ? -lastErrno(slot) : r;
+        return (int) syscall(SYS_IOCTL, fd, request, arg, 0, 0, 0);
     }
 
     public static int open(String path, int flags) {
-        MemorySegment slot = errnoSlot();
-        int fd;
         try (Arena arena = Arena.ofConfined()) {
-            fd = (int) OPEN.invokeExact(slot, arena.allocateFrom(path), flags);
-        } catch (Throwable t) {
-            throw rethrow(t);
+            long r = syscall(SYS_OPENAT, AT_FDCWD, arena.allocateFrom(path).address(), flags, 0, 0, 0);
+            return (int) check(r, "open(" + path + ")");
         }
-        if (fd < 0) {
-            throw new NativeException("open(" + path + ")", lastErrno(slot));
-        }
-        return fd;
     }
 
     public static void close(int fd) {
-        MemorySegment slot = errnoSlot();
-        int r;
-        try {
-            r = (int) CLOSE.invokeExact(slot, fd);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-        if (r < 0) {
-            throw new NativeException("close", lastErrno(slot));
-        }
+        check(syscall(SYS_CLOSE, fd, 0, 0, 0, 0, 0), "close");
     }
 
     /** mmap; returns the mapping's address. */
     public static long mmap(long addr, long length, int prot, int flags, int fd, long offset) {
-        MemorySegment slot = errnoSlot();
-        long r;
-        try {
-            r = (long) MMAP.invokeExact(slot, addr, length, prot, flags, fd, offset);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-        if (r == MAP_FAILED) {
-            throw new NativeException("mmap", lastErrno(slot));
+        long r = syscall(SYS_MMAP, addr, length, prot, flags, fd, offset);
+        // Addresses above the canonical user range cannot be mappings; the kernel's errors are -4095..-1.
+        if (r < 0 && r >= -4095) {
+            throw new NativeException("mmap", (int) -r);
         }
         return r;
     }
 
     public static void munmap(long addr, long length) {
-        MemorySegment slot = errnoSlot();
-        int r;
-        try {
-            r = (int) MUNMAP.invokeExact(slot, addr, length);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-        if (r < 0) {
-            throw new NativeException("munmap", lastErrno(slot));
-        }
+        check(syscall(SYS_MUNMAP, addr, length, 0, 0, 0, 0), "munmap");
     }
 
     /**
@@ -187,10 +156,10 @@ public final class LibC {
         return MemorySegment.ofAddress(address).reinterpret(size, arena, s -> cleanup.run());
     }
 
-    /** strerror(3) text for errno; rarely used, so linked on first use. */
+    /** strerror(3) text for errno; needed only on error paths, so linked on first use. */
     public static String strerror(int errno) {
         try {
-            MemorySegment text = (MemorySegment) Rare.STRERROR.invokeExact(errno);
+            MemorySegment text = (MemorySegment) Strerror.HANDLE.invokeExact(errno);
             return cString(text);
         } catch (Throwable t) {
             return "errno " + errno;
@@ -202,73 +171,45 @@ public final class LibC {
         return text.reinterpret(4096).getString(0);
     }
 
+    private static final class Strerror {
+        static final MethodHandle HANDLE = link("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    }
+
     public static int memfdCreate(String name, int flags) {
-        MemorySegment slot = errnoSlot();
-        int fd;
         try (Arena arena = Arena.ofConfined()) {
-            fd = (int) Rare.MEMFD_CREATE.invokeExact(slot, arena.allocateFrom(name), flags);
-        } catch (Throwable t) {
-            throw rethrow(t);
+            return (int) check(syscall(SYS_MEMFD_CREATE, arena.allocateFrom(name).address(), flags, 0, 0, 0, 0),
+                    "memfd_create");
         }
-        if (fd < 0) {
-            throw new NativeException("memfd_create", lastErrno(slot));
-        }
-        return fd;
     }
 
     public static void ftruncate(int fd, long length) {
-        MemorySegment slot = errnoSlot();
-        int r;
-        try {
-            r = (int) Rare.FTRUNCATE.invokeExact(slot, fd, length);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-        if (r < 0) {
-            throw new NativeException("ftruncate", lastErrno(slot));
-        }
+        check(syscall(SYS_FTRUNCATE, fd, length, 0, 0, 0, 0), "ftruncate");
     }
 
-    /** pthread_self() of the calling thread, the handle {@link #pthreadKill} takes. */
-    public static long pthreadSelf() {
-        try {
-            return (long) Threads.PTHREAD_SELF.invokeExact();
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+    /** The kernel thread id of the calling thread, the target {@link #tgkill} takes. */
+    public static int gettid() {
+        return (int) syscall(SYS_GETTID, 0, 0, 0, 0, 0, 0);
     }
 
-    public static void pthreadKill(long thread, int signal) {
-        int r;
-        try {
-            r = (int) Threads.PTHREAD_KILL.invokeExact(thread, signal);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-        if (r != 0) {
-            throw new NativeException("pthread_kill", r); // pthread functions return the error number
-        }
+    public static int getpid() {
+        return (int) syscall(SYS_GETPID, 0, 0, 0, 0, 0, 0);
+    }
+
+    /** Sends {@code signal} to thread {@code tid} of this process. */
+    public static void tgkill(int tid, int signal) {
+        check(syscall(SYS_TGKILL, getpid(), tid, signal, 0, 0, 0), "tgkill");
     }
 
     /** Pins the calling thread to the CPUs set in {@code cpuMask} (bit n = CPU n, up to 1024 CPUs). */
     public static void setCurrentThreadAffinity(long[] cpuMask) {
-        MemorySegment slot = errnoSlot();
-        int r;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment set = arena.allocate(128);
             for (int i = 0; i < cpuMask.length && i < 16; i++) {
                 set.setAtIndex(JAVA_LONG, i, cpuMask[i]);
             }
-            r = (int) Threads.SCHED_SETAFFINITY.invokeExact(slot, 0, 128L, set);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-        if (r < 0) {
-            throw new NativeException("sched_setaffinity", lastErrno(slot));
+            check(syscall(SYS_SCHED_SETAFFINITY, 0, 128, set.address(), 0, 0, 0), "sched_setaffinity");
         }
     }
-
-    public static final int SIG_BLOCK = 0;
 
     /**
      * Blocks {@code signal} in the calling thread and returns the thread's previous mask as the kernel's
@@ -276,59 +217,22 @@ public final class LibC {
      */
     public static long blockSignal(int signal) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment set = arena.allocate(128); // glibc sigset_t
-            MemorySegment old = arena.allocate(128);
-            set.set(JAVA_LONG, 0, 1L << (signal - 1));
-            int r = (int) Threads.PTHREAD_SIGMASK.invokeExact(SIG_BLOCK, set, old);
-            if (r != 0) {
-                throw new NativeException("pthread_sigmask", r);
-            }
+            MemorySegment set = arena.allocateFrom(JAVA_LONG, 1L << (signal - 1));
+            MemorySegment old = arena.allocate(JAVA_LONG);
+            check(syscall(SYS_RT_SIGPROCMASK, SIG_BLOCK, set.address(), old.address(), KERNEL_SIGSET_SIZE, 0, 0),
+                    "rt_sigprocmask");
             return old.get(JAVA_LONG, 0);
-        } catch (Throwable t) {
-            throw rethrow(t);
         }
     }
 
     /** Takes {@code signal} off the calling thread's pending set if it is there; true if it was. */
     public static boolean consumePendingSignal(int signal) {
-        MemorySegment slot = errnoSlot();
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment set = arena.allocate(128);
-            set.set(JAVA_LONG, 0, 1L << (signal - 1));
+            MemorySegment set = arena.allocateFrom(JAVA_LONG, 1L << (signal - 1));
             MemorySegment zeroTimeout = arena.allocate(16);
-            int r = (int) Threads.SIGTIMEDWAIT.invokeExact(slot, set, MemorySegment.NULL, zeroTimeout);
+            long r = syscall(SYS_RT_SIGTIMEDWAIT, set.address(), 0, zeroTimeout.address(), KERNEL_SIGSET_SIZE, 0,
+                    0);
             return r == signal;
-        } catch (Throwable t) {
-            throw rethrow(t);
         }
-    }
-
-    public static int getpid() {
-        try {
-            return (int) Threads.GETPID.invokeExact();
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    private static final class Rare {
-        static final MethodHandle STRERROR = link("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT), false);
-        static final MethodHandle MEMFD_CREATE = link("memfd_create",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), true);
-        static final MethodHandle FTRUNCATE = link("ftruncate",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), true);
-    }
-
-    private static final class Threads {
-        static final MethodHandle PTHREAD_SELF = link("pthread_self", FunctionDescriptor.of(JAVA_LONG), false);
-        static final MethodHandle PTHREAD_KILL = link("pthread_kill",
-                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT), false);
-        static final MethodHandle SCHED_SETAFFINITY = link("sched_setaffinity",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), true);
-        static final MethodHandle PTHREAD_SIGMASK = link("pthread_sigmask",
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), false);
-        static final MethodHandle SIGTIMEDWAIT = link("sigtimedwait",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS), true);
-        static final MethodHandle GETPID = link("getpid", FunctionDescriptor.of(JAVA_INT), false);
     }
 }

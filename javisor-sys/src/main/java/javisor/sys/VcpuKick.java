@@ -19,21 +19,21 @@ public final class VcpuKick {
     }
 
     /**
-     * Prepares the calling thread, which must be the one that runs {@code vcpu}, and returns its pthread
-     * handle for {@link #kick(long)}.
+     * Prepares the calling thread, which must be the one that runs {@code vcpu}, and returns its thread id
+     * for {@link #kick(int)}.
      */
-    public static long prepareCurrentThread(VcpuFd vcpu) {
+    public static int prepareCurrentThread(VcpuFd vcpu) {
         long previousMask = LibC.blockSignal(SIGNAL);
         vcpu.setSignalMask(previousMask & ~(1L << (SIGNAL - 1)));
-        return LibC.pthreadSelf();
+        return LibC.gettid();
     }
 
     /**
-     * Sends the kick to the vCPU thread whose pthread handle is {@code pthread}. The thread must still be alive
-     * (a pthread handle of an ended thread is undefined behaviour in C); the vCPU's owner stops kicking first.
+     * Sends the kick to the vCPU thread {@code tid}. The thread must still be alive (an ended thread's id may
+     * be reused); the vCPU's owner stops kicking before its thread ends.
      */
-    public static void kick(long pthread) {
-        LibC.pthreadKill(pthread, SIGNAL);
+    public static void kick(int tid) {
+        LibC.tgkill(tid, SIGNAL);
     }
 
     /** After KVM_RUN returned EINTR: removes the pending kick so the next KVM_RUN is not cut short. */

@@ -244,11 +244,11 @@ class LibCTest {
         }
 
         @Test
-        void pthreadSelfDiffersBetweenThreads() throws Exception {
-            long here = LibC.pthreadSelf();
-            long there = onNewPlatformThread(LibC::pthreadSelf);
+        void threadIdsDifferBetweenThreads() throws Exception {
+            int here = LibC.gettid();
+            int there = onNewPlatformThread(LibC::gettid);
             assertThat(here).isNotZero().isNotEqualTo(there);
-            assertThat(LibC.pthreadSelf()).isEqualTo(here);
+            assertThat(LibC.gettid()).isEqualTo(here);
         }
 
         @Test
@@ -270,9 +270,9 @@ class LibCTest {
                 long before = LibC.blockSignal(signal);
                 long after = LibC.blockSignal(signal); // the mask returned is the one in force before the call
                 boolean nothingPending = !LibC.consumePendingSignal(signal);
-                long self = LibC.pthreadSelf();
-                LibC.pthreadKill(self, signal);
-                LibC.pthreadKill(self, signal); // real-time signals queue: two kicks, two pending
+                int self = LibC.gettid();
+                LibC.tgkill(self, signal);
+                LibC.tgkill(self, signal); // real-time signals queue: two kicks, two pending
                 boolean first = LibC.consumePendingSignal(signal);
                 boolean second = LibC.consumePendingSignal(signal);
                 boolean third = LibC.consumePendingSignal(signal);

@@ -39,7 +39,7 @@ public final class VCpu implements AutoCloseable {
     private final GuestMemory memory;
     private final ExitCounters counters = new ExitCounters();
     private final Object kickLock = new Object();
-    private long pthread; // guarded by kickLock; 0 while no live thread runs this vCPU
+    private int threadId; // guarded by kickLock; 0 while no live thread runs this vCPU
 
     private long pendingDataOffset;
     private int pendingIoSize;
@@ -92,9 +92,9 @@ public final class VCpu implements AutoCloseable {
      * its first {@link #run()}.
      */
     public void attachToCurrentThread() {
-        long self = VcpuKick.prepareCurrentThread(fd);
+        int self = VcpuKick.prepareCurrentThread(fd);
         synchronized (kickLock) {
-            pthread = self;
+            threadId = self;
         }
     }
 
@@ -104,7 +104,7 @@ public final class VCpu implements AutoCloseable {
      */
     public void detachFromCurrentThread() {
         synchronized (kickLock) {
-            pthread = 0;
+            threadId = 0;
         }
         // A kick may still be pending (a vCPU that stopped its own VM kicks itself); left pending, the JVM's
         // thread teardown can unblock it, and its default action ends the process.
@@ -118,8 +118,8 @@ public final class VCpu implements AutoCloseable {
     public void kick() {
         kvmRun.setImmediateExit(true);
         synchronized (kickLock) {
-            if (pthread != 0) {
-                VcpuKick.kick(pthread);
+            if (threadId != 0) {
+                VcpuKick.kick(threadId);
             }
         }
     }

@@ -37,7 +37,7 @@ class VcpuKickTest {
     private TestVm vm;
     private ExecutorService vcpuThread;
     private VcpuFd vcpu;
-    private long pthread;
+    private int vcpuThreadId;
     private Future<Integer> inFlight;
 
     @BeforeEach
@@ -49,7 +49,7 @@ class VcpuKickTest {
         onVcpuThread(() -> {
             vcpu = vm.vm.createVcpu(0);
             TestVm.startInRealMode(vcpu, ENTRY);
-            pthread = VcpuKick.prepareCurrentThread(vcpu);
+            vcpuThreadId = VcpuKick.prepareCurrentThread(vcpu);
             return null;
         });
     }
@@ -81,7 +81,7 @@ class VcpuKickTest {
         Thread.sleep(50);
         assertThat(run.isDone()).as("KVM_RUN returned before any kick").isFalse();
 
-        VcpuKick.kick(pthread);
+        VcpuKick.kick(vcpuThreadId);
 
         assertThat(finish(run)).as("KVM_RUN after a kick").isEqualTo(-Errno.EINTR);
         assertThat(vcpu.kvmRun().exitReason()).isEqualTo(KvmConstants.EXIT_INTR);
@@ -96,7 +96,7 @@ class VcpuKickTest {
             return null;
         });
 
-        VcpuKick.kick(pthread); // the vCPU thread is idle, waiting for its next task: not in KVM_RUN
+        VcpuKick.kick(vcpuThreadId); // the vCPU thread is idle, waiting for its next task: not in KVM_RUN
 
         assertThat(finish(startRun())).as("the next KVM_RUN returns at once").isEqualTo(-Errno.EINTR);
     }
@@ -113,15 +113,15 @@ class VcpuKickTest {
         Thread.sleep(QUIET_MILLIS);
         assertThat(run.isDone()).as("KVM_RUN returned with no kick sent (a stale kick was left pending)").isFalse();
 
-        VcpuKick.kick(pthread);
+        VcpuKick.kick(vcpuThreadId);
         assertThat(finish(run)).isEqualTo(-Errno.EINTR);
     }
 
     @Test
     void kicksThatQueuedUpAreAllConsumed() throws Exception {
-        VcpuKick.kick(pthread);
-        VcpuKick.kick(pthread);
-        VcpuKick.kick(pthread); // real-time signals queue: three are pending now
+        VcpuKick.kick(vcpuThreadId);
+        VcpuKick.kick(vcpuThreadId);
+        VcpuKick.kick(vcpuThreadId); // real-time signals queue: three are pending now
         assertThat(finish(startRun())).isEqualTo(-Errno.EINTR);
         onVcpuThread(() -> {
             VcpuKick.consumePending();
@@ -132,7 +132,7 @@ class VcpuKickTest {
         Thread.sleep(QUIET_MILLIS);
         assertThat(run.isDone()).as("KVM_RUN returned: consumePending left a queued kick behind").isFalse();
 
-        VcpuKick.kick(pthread);
+        VcpuKick.kick(vcpuThreadId);
         assertThat(finish(run)).isEqualTo(-Errno.EINTR);
     }
 
@@ -142,7 +142,7 @@ class VcpuKickTest {
     private void interruptOnce() throws Exception {
         Future<Integer> run = startRun();
         Thread.sleep(50);
-        VcpuKick.kick(pthread);
+        VcpuKick.kick(vcpuThreadId);
         assertThat(finish(run)).isEqualTo(-Errno.EINTR);
     }
 
@@ -168,7 +168,7 @@ class VcpuKickTest {
     private boolean stopRun() throws InterruptedException {
         for (int attempt = 0; attempt < 5 && !inFlight.isDone(); attempt++) {
             vcpu.kvmRun().setImmediateExit(true);
-            VcpuKick.kick(pthread);
+            VcpuKick.kick(vcpuThreadId);
             try {
                 inFlight.get(1, TimeUnit.SECONDS);
             } catch (TimeoutException | ExecutionException e) {
