@@ -106,6 +106,31 @@ class GuestBootTest {
     }
 
     @Test
+    void mapReservedRegionsWriteIntoTheirBackingFile() throws IOException {
+        Path backing = tmp.resolve("shared.bin");
+        Files.write(backing, new byte[0x1000]);
+        // readonly.elf writes 0xdeadbeef to 0x200000; here that page is a writable MapReserved region, so the
+        // write sticks (the guest reports it as a failure of read-only memory) and lands in the file.
+        Path cfg = config("reserved.toml", kernelSection(TestGuests.image("readonly.elf"), "",
+                "[0x0, 0x200000, 0x7, 0], [0x200000, 0x1000, 0x7, 2, \"" + backing + "\"]"));
+        CliRun r = CliRun.of("run", cfg.toString());
+        assertThat(r.out()).isEqualTo("readonly FAILED: 0xdeadbeef\n");
+        assertThat(r.status()).as(r.err()).isEqualTo((0x41 << 1) | 1);
+        assertThat(java.util.Arrays.copyOf(Files.readAllBytes(backing), 4))
+                .containsExactly(0xef, 0xbe, 0xad, 0xde);
+    }
+
+    @Test
+    void consoleOutputCanGoToAFile() throws IOException {
+        Path log = tmp.resolve("console.log");
+        CliRun r = CliRun.of("run", "--kernel", TestGuests.image("exit42.elf").toString(), "--console",
+                log.toString());
+        assertThat(r.out()).isEmpty();
+        assertThat(Files.readString(log)).isEqualTo("exit42\n");
+        assertThat(r.status()).isEqualTo(85);
+    }
+
+    @Test
     void unclaimedPortsAndMmioReadAsAllOnesAndAreLogged() {
         CliRun r = CliRun.of("run", "--kernel", TestGuests.image("unclaimed.elf").toString());
         assertThat(r.out()).isEqualTo("unclaimed OK\n");
@@ -145,6 +170,8 @@ class GuestBootTest {
                 Thread.sleep(5);
             }
             assertThat(console.toString()).contains("spinning");
+            assertThat(Thread.getAllStackTraces().keySet()).extracting(Thread::getName)
+                    .contains("VM[1]-VCpu[0]", "VM[1]-VCpu[1]");
             long t0 = System.nanoTime();
             vmm.stopAll("test");
             assertThat(vm.awaitStopped(Duration.ofSeconds(5))).isTrue();
