@@ -6,11 +6,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import javisor.devices.IoPortBus;
 import javisor.devices.MmioBus;
+import javisor.devices.Serial16550;
 import javisor.devices.StopRequest;
 import javisor.memory.GuestMemory;
 import javisor.sys.kvm.CpuidEntry;
 import javisor.sys.kvm.KvmConstants;
 import javisor.sys.kvm.VmFd;
+import javisor.vcpu.ExitCounters;
 import javisor.vcpu.VCpu;
 import javisor.vcpu.VCpuExit;
 import javisor.vm.loader.BootSpec;
@@ -22,6 +24,9 @@ import javisor.vm.loader.BootSpec;
  */
 public final class Vm implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("javisor.vm");
+    /** The in-kernel IOAPIC's 24 inputs (the PIC's 16 share the first ones). */
+    public static final int IRQ_LINES = 24;
+    private static final long MSI_ADDRESS_BASE = 0xfee0_0000L;
 
     private final long id;
     private final String name;
@@ -35,12 +40,18 @@ public final class Vm implements AutoCloseable {
     private final List<VCpu> vcpus = new CopyOnWriteArrayList<>();
     private final List<AutoCloseable> resources;
 
+    private final Serial16550 console;
+    private final boolean[] irqLevels = new boolean[IRQ_LINES];
+
     private VmState state = VmState.LOADING;
     private volatile StopReason stopReason;
+    private volatile boolean suspendRequested;
     private int runningVcpus;
+    private int parkedVcpus;
+    private long startedNanos;
 
     Vm(long id, String name, int cpuCount, VmFd vmFd, GuestMemory memory, IoPortBus ioPorts, MmioBus mmio,
-       BootSpec boot, List<CpuidEntry> supportedCpuid, List<AutoCloseable> resources) {
+       BootSpec boot, List<CpuidEntry> supportedCpuid, Serial16550 console, List<AutoCloseable> resources) {
         this.id = id;
         this.name = name;
         this.cpuCount = cpuCount;
@@ -50,6 +61,7 @@ public final class Vm implements AutoCloseable {
         this.mmio = mmio;
         this.boot = boot;
         this.supportedCpuid = supportedCpuid;
+        this.console = console;
         this.resources = resources;
     }
 
@@ -81,6 +93,25 @@ public final class Vm implements AutoCloseable {
         return boot;
     }
 
+    /** The serial console (COM1): its output goes where the VM's console goes, its input comes from here. */
+    public Serial16550 console() {
+        return console;
+    }
+
+    /** Nanoseconds since {@link #start()}, 0 before. */
+    public synchronized long uptimeNanos() {
+        return startedNanos == 0 ? 0 : System.nanoTime() - startedNanos;
+    }
+
+    /** Exits by kind, summed over the vCPUs. */
+    public java.util.Map<ExitCounters.Kind, Long> exitCounts() {
+        java.util.Map<ExitCounters.Kind, Long> sum = new java.util.EnumMap<>(ExitCounters.Kind.class);
+        for (VCpu v : vcpus) {
+            v.counters().snapshot().forEach((k, n) -> sum.merge(k, n, Long::sum));
+        }
+        return sum;
+    }
+
     public List<VCpu> vcpus() {
         return List.copyOf(vcpus);
     }
@@ -97,8 +128,7 @@ public final class Vm implements AutoCloseable {
     /** Moves to {@code target}; throws {@link IllegalStateException} naming the current state if illegal. */
     public synchronized void transition(VmState target) {
         if (!state.canMoveTo(target)) {
-            throw new IllegalStateException("VM " + id + " (" + name + ") is " + state + " and cannot become "
-                    + target);
+            throw new IllegalStateException(describe() + " is " + state + " and cannot become " + target);
         }
         state = target;
         notifyAll();
@@ -111,6 +141,94 @@ public final class Vm implements AutoCloseable {
     public synchronized void start() {
         transition(VmState.RUNNING);
         runningVcpus = cpuCount;
+        startedNanos = System.nanoTime();
+    }
+
+    /** Sets the level of interrupt line {@code gsi}; only changes reach KVM. */
+    public void setIrqLevel(int gsi, boolean asserted) {
+        if (gsi < 0 || gsi >= IRQ_LINES) {
+            throw new IllegalArgumentException("interrupt line " + gsi + " does not exist (0.." + (IRQ_LINES - 1) + ")");
+        }
+        synchronized (irqLevels) {
+            if (irqLevels[gsi] != asserted) {
+                irqLevels[gsi] = asserted;
+                vmFd.irqLine(gsi, asserted);
+            }
+        }
+    }
+
+    /**
+     * Sends {@code vector} to vCPU {@code vcpuId}'s local APIC as a fixed-delivery MSI (the APIC id is the vCPU
+     * id); false if there is no such vCPU or the LAPIC did not take it.
+     */
+    public boolean injectInterrupt(int vcpuId, int vector) {
+        if (vcpuId < 0 || vcpuId >= cpuCount || vector < 32 || vector > 255) {
+            return false;
+        }
+        return vmFd.signalMsi(MSI_ADDRESS_BASE | ((long) vcpuId << 12), vector);
+    }
+
+    /**
+     * Suspends a RUNNING VM: every vCPU is kicked out of the guest and parks until {@link #resume()}. Returns once
+     * every running vCPU has parked, or after {@code timeout}; false on timeout.
+     */
+    public boolean suspend(Duration timeout) throws InterruptedException {
+        List<VCpu> toKick;
+        synchronized (this) {
+            if (state != VmState.RUNNING) {
+                throw new IllegalStateException(describe() + " is " + state + "; only a RUNNING VM can be suspended");
+            }
+            state = VmState.SUSPENDED;
+            suspendRequested = true;
+            toKick = List.copyOf(vcpus);
+        }
+        for (VCpu v : toKick) {
+            v.kick();
+        }
+        synchronized (this) {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (suspendRequested && parkedVcpus < runningVcpus) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                wait(Math.max(1, left / 1_000_000));
+            }
+            return true;
+        }
+    }
+
+    /** Resumes a SUSPENDED VM. */
+    public synchronized void resume() {
+        if (state != VmState.SUSPENDED) {
+            throw new IllegalStateException(describe() + " is " + state + "; only a SUSPENDED VM can be resumed");
+        }
+        state = VmState.RUNNING;
+        suspendRequested = false;
+        notifyAll();
+    }
+
+    /** True while a suspend is in force: the vCPU loop checks it after every exit (a volatile read). */
+    public boolean suspendRequested() {
+        return suspendRequested;
+    }
+
+    /** Called by a vCPU thread that saw {@link #suspendRequested()}: waits until resumed or stopped. */
+    public synchronized void parkWhileSuspended() throws InterruptedException {
+        parkedVcpus++;
+        notifyAll();
+        try {
+            while (suspendRequested && stopReason == null) {
+                wait();
+            }
+        } finally {
+            parkedVcpus--;
+        }
+    }
+
+    /** "VM id (name)", for messages. */
+    public String describe() {
+        return "VM " + id + " (" + name + ")";
     }
 
     /**
@@ -202,6 +320,7 @@ public final class Vm implements AutoCloseable {
                 stopReason = reason;
                 LOG.log(System.Logger.Level.DEBUG, "VM {0} stopping: {1}", id, reason.describe());
             }
+            suspendRequested = false;
             switch (state) {
                 case RUNNING, SUSPENDED -> state = runningVcpus == 0 ? VmState.STOPPED : VmState.STOPPING;
                 case LOADING, LOADED -> state = VmState.STOPPED;

@@ -11,10 +11,12 @@ import java.util.OptionalLong;
 
 import javisor.devices.BusRange;
 import javisor.devices.DebugExitPort;
+import javisor.devices.HypervisorApi;
 import javisor.devices.IoPortBus;
 import javisor.devices.MmioBus;
 import javisor.devices.PowerOffPort;
 import javisor.devices.Serial16550;
+import javisor.devices.VmControl;
 import javisor.memory.GuestAddress;
 import javisor.memory.GuestMemory;
 import javisor.memory.GuestRegion;
@@ -48,10 +50,12 @@ public final class VmBuilder {
 
     private final Kvm kvm;
     private final List<CpuidEntry> supportedCpuid;
+    private final HypervisorApi api;
 
-    public VmBuilder(Kvm kvm, List<CpuidEntry> supportedCpuid) {
+    public VmBuilder(Kvm kvm, List<CpuidEntry> supportedCpuid, HypervisorApi api) {
         this.kvm = kvm;
         this.supportedCpuid = List.copyOf(supportedCpuid);
+        this.api = api;
     }
 
     /**
@@ -71,11 +75,14 @@ public final class VmBuilder {
             IoPortBus ioPorts = new IoPortBus();
             MmioBus mmio = new MmioBus();
             Vm[] self = new Vm[1];
+            long vmId = config.base().id();
             attachReadOnlyRegions(mmio, mem);
-            attachLegacyDevices(ioPorts, vmFd, console, request -> self[0].onDeviceStop(request));
+            Serial16550 com1 = new Serial16550(console,
+                    asserted -> api.setIrqLevel(vmId, Serial16550.COM1_IRQ, asserted));
+            attachLegacyDevices(ioPorts, com1, request -> self[0].onDeviceStop(request));
             BootSpec boot = loadImages(config.kernel(), images, mem, who);
-            Vm vm = new Vm(config.base().id(), config.base().name(), config.base().cpuNum(), vmFd, mem, ioPorts,
-                    mmio, boot, supportedCpuid, owned);
+            Vm vm = new Vm(vmId, config.base().name(), config.base().cpuNum(), vmFd, mem, ioPorts,
+                    mmio, boot, supportedCpuid, com1, owned);
             self[0] = vm;
             vm.transition(VmState.LOADED);
             return vm;
@@ -185,9 +192,7 @@ public final class VmBuilder {
         }
     }
 
-    private static void attachLegacyDevices(IoPortBus ioPorts, VmFd vmFd, OutputStream console,
-                                            javisor.devices.VmControl control) {
-        Serial16550 com1 = new Serial16550(console, new KvmInterruptLine(vmFd, Serial16550.COM1_IRQ));
+    private static void attachLegacyDevices(IoPortBus ioPorts, Serial16550 com1, VmControl control) {
         ioPorts.register(new BusRange(Serial16550.COM1_PORT, Serial16550.SIZE), "COM1 16550 UART", com1);
         ioPorts.register(new BusRange(DebugExitPort.DEFAULT_PORT, DebugExitPort.SIZE), "debug exit",
                 new DebugExitPort(control));

@@ -2,10 +2,8 @@ package javisor.vmm;
 
 import java.io.FilterOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,7 +22,6 @@ import javisor.vm.config.VmConfig;
  * runs the given configs, or one kernel without a config, and exits when every VM has stopped.
  */
 public final class Cli {
-    static final String BUNDLED_DIR = "javisor-vms";
     private static final String USAGE = """
             Usage:
               javisor                         run the VMs bundled in this build (a demo guest)
@@ -213,43 +210,12 @@ public final class Cli {
             defs.add(new Vmm.VmDefinition(c, ImageResolver.directory(Path.of(""))));
         }
         if (o.kernel == null && o.configs.isEmpty()) {
-            defs.addAll(bundled());
+            defs.addAll(ConfigSources.bundled());
         }
         for (Path p : o.configs) {
-            VmConfig c = VmConfig.load(p);
-            defs.add(new Vmm.VmDefinition(c, resolverFor(c, p.toAbsolutePath().getParent())));
+            defs.add(ConfigSources.fromFile(p));
         }
         return defs;
-    }
-
-    private static ImageResolver resolverFor(VmConfig c, Path configDir) {
-        return switch (c.kernel().imageLocation()) {
-            case MEMORY -> ImageResolver.classpath(BUNDLED_DIR);
-            case FS -> ImageResolver.directory(configDir);
-        };
-    }
-
-    /** The configs bundled in the jar at build time, listed in {@code javisor-vms/index}. */
-    static List<Vmm.VmDefinition> bundled() {
-        List<Vmm.VmDefinition> defs = new ArrayList<>();
-        for (String name : readResource(BUNDLED_DIR + "/index").lines().map(String::strip)
-                .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList()) {
-            String text = readResource(BUNDLED_DIR + "/" + name);
-            VmConfig c = VmConfig.parse(text, Optional.of(Path.of("bundled:" + BUNDLED_DIR + "/" + name)));
-            defs.add(new Vmm.VmDefinition(c, ImageResolver.classpath(BUNDLED_DIR)));
-        }
-        return defs;
-    }
-
-    private static String readResource(String name) {
-        try (InputStream in = Cli.class.getClassLoader().getResourceAsStream(name)) {
-            if (in == null) {
-                throw new VmCreateException("this Javisor build has no bundled " + name);
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new VmCreateException("cannot read bundled " + name + ": " + e.getMessage(), e);
-        }
     }
 
     /** Standard output as a console: closing the console must not close the stream it writes to. */

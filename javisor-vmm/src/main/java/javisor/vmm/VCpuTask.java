@@ -44,11 +44,17 @@ final class VCpuTask implements Runnable {
             }
             vcpu = vm.createVcpu(vcpuId);
             while (!vm.stopRequested()) {
+                if (vm.suspendRequested()) {
+                    vm.parkWhileSuspended();
+                    continue;
+                }
                 VCpuExit exit = vcpu.run();
                 if (vm.handleExit(vcpu, exit) instanceof ExitAction.Stop(StopReason reason)) {
                     vm.requestStop(reason);
                 }
             }
+        } catch (InterruptedException e) {
+            vm.requestStop(new StopReason.HostError("vCPU " + vcpuId + " thread interrupted"));
         } catch (RuntimeException | Error e) {
             LOG.log(Level.ERROR, "VM " + vm.id() + " vCPU " + vcpuId + " failed", e);
             vm.requestStop(new StopReason.HostError("vCPU " + vcpuId + ": " + e));

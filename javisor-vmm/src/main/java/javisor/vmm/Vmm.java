@@ -1,53 +1,87 @@
 package javisor.vmm;
 
+import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
-import javisor.sys.kvm.CpuidEntry;
+import javisor.sys.LibC;
 import javisor.sys.kvm.Kvm;
 import javisor.sys.kvm.KvmConstants;
+import javisor.vcpu.VCpu;
 import javisor.vm.ImageResolver;
 import javisor.vm.StopReason;
 import javisor.vm.Vm;
 import javisor.vm.VmBuilder;
 import javisor.vm.VmCreateException;
+import javisor.vm.VmState;
+import javisor.vm.config.BaseConfig;
+import javisor.vm.config.MemoryRegionConfig;
 import javisor.vm.config.VmConfig;
 
 /**
- * The hypervisor: one KVM handle, the registry of VMs by id, and their vCPU threads. AxVisor's {@code vmm}
- * module; {@link Main} drives it as AxVisor's {@code main} does.
+ * The hypervisor: one KVM handle, the registry of VMs by id, their vCPU threads and their lifecycle. AxVisor's
+ * {@code vmm} module; {@link Main} drives it as AxVisor's {@code main} does and the shell drives it at run time.
+ * Every operation names the VM and, when refused, its current state.
  */
 public final class Vmm implements AutoCloseable {
     /** The capabilities every VM needs; checked once at start so the error says which one is missing. */
     static final int[] REQUIRED_CAPS = {KvmConstants.CAP_IRQCHIP, KvmConstants.CAP_USER_MEMORY,
             KvmConstants.CAP_SET_TSS_ADDR, KvmConstants.CAP_EXT_CPUID, KvmConstants.CAP_PIT2,
-            KvmConstants.CAP_SET_IDENTITY_MAP_ADDR, KvmConstants.CAP_READONLY_MEM, KvmConstants.CAP_IMMEDIATE_EXIT};
+            KvmConstants.CAP_SET_IDENTITY_MAP_ADDR, KvmConstants.CAP_READONLY_MEM, KvmConstants.CAP_IMMEDIATE_EXIT,
+            KvmConstants.CAP_SIGNAL_MSI};
+
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration SUSPEND_TIMEOUT = Duration.ofSeconds(1);
 
     /** A config and where its images come from. */
     public record VmDefinition(VmConfig config, ImageResolver images) {
     }
 
-    /** Where each VM's serial console goes. */
+    /** Where each VM's serial console output goes. */
     @FunctionalInterface
     public interface ConsoleFactory {
-        OutputStream consoleFor(VmConfig config);
+        /** The sink for {@code config}'s console, and the log file it writes if any (for {@code vm show}). */
+        OutputStream consoleFor(VmConfig config) throws IOException;
+
+        default Optional<Path> logFileFor(VmConfig config) {
+            return Optional.empty();
+        }
+    }
+
+    /** One VM in the registry: its definition, its current incarnation (a restart builds a new one), threads. */
+    private static final class Entry {
+        final VmDefinition definition;
+        final VmConsole console;
+        final Optional<Path> log;
+        Vm vm;
+        List<Thread> threads = List.of();
+
+        Entry(VmDefinition definition, VmConsole console, Optional<Path> log) {
+            this.definition = definition;
+            this.console = console;
+            this.log = log;
+        }
     }
 
     private final Kvm kvm;
     private final VmBuilder builder;
     private final ConsoleFactory consoles;
-    private final Map<Long, Vm> vms = new TreeMap<>();
-    private final Map<Long, List<Thread>> threads = new TreeMap<>();
+    private final VmmServices services;
+    private final Map<Long, Entry> vms = new TreeMap<>();
 
     private Vmm(Kvm kvm, ConsoleFactory consoles) {
         this.kvm = kvm;
-        this.builder = new VmBuilder(kvm, kvm.supportedCpuid());
         this.consoles = consoles;
+        this.services = new VmmServices(this::currentVm);
+        this.builder = new VmBuilder(kvm, kvm.supportedCpuid(), services);
     }
 
     /** Opens KVM; throws {@link VirtualizationUnavailableException} saying what is missing. */
@@ -71,76 +105,358 @@ public final class Vmm implements AutoCloseable {
         }
     }
 
-    /** Builds one VM and registers it; a duplicate id is refused. */
-    public synchronized Vm create(VmDefinition definition) {
-        long id = definition.config().base().id();
-        if (vms.containsKey(id)) {
-            throw new VmCreateException("VM id " + id + " is already used by VM '" + vms.get(id).name() + "'");
+    private synchronized Vm currentVm(long id) {
+        Entry e = vms.get(id);
+        return e == null ? null : e.vm;
+    }
+
+    private synchronized Entry entry(long id) {
+        Entry e = vms.get(id);
+        if (e == null) {
+            throw new VmmException("no VM with id " + id + (vms.isEmpty() ? " (there are none)"
+                    : " (there are " + vms.keySet() + ")"));
         }
-        Vm vm = builder.build(definition.config(), definition.images(), consoles.consoleFor(definition.config()));
-        vms.put(id, vm);
-        return vm;
+        return e;
     }
 
-    /** Boots every VM that is LOADED. */
-    public synchronized void start() {
-        for (Vm vm : vms.values()) {
-            start(vm);
-        }
-    }
-
-    private void start(Vm vm) {
-        vm.start();
-        List<Thread> ts = new ArrayList<>();
-        for (int i = 0; i < vm.cpuCount(); i++) {
-            ts.add(VCpuTask.start(vm, i, 0));
-        }
-        threads.put(vm.id(), ts);
-    }
-
-    public synchronized Collection<Vm> vms() {
-        return List.copyOf(vms.values());
-    }
-
-    /** Stops every VM and waits for their vCPU threads. */
-    public void stopAll(String by) {
-        for (Vm vm : vms()) {
-            vm.requestStop(new StopReason.Stopped(by));
-        }
-        joinAll(Duration.ofSeconds(10));
-    }
-
-    /** Waits until every VM has stopped and its vCPU threads have ended. */
-    public void awaitAll() throws InterruptedException {
-        for (Vm vm : vms()) {
-            while (!vm.awaitStopped(Duration.ofSeconds(60))) {
-                // keep waiting: a VM runs as long as its guest does
+    /** Builds a VM (LOADED) and registers it; a duplicate id is refused. */
+    public Vm create(VmDefinition definition) {
+        VmConfig config = definition.config();
+        long id = config.base().id();
+        synchronized (this) {
+            if (vms.containsKey(id)) {
+                throw new VmmException("VM id " + id + " is already used by VM '" + vms.get(id).vm.name() + "'");
             }
         }
-        joinAll(Duration.ofSeconds(10));
+        checkAffinity(config.base());
+        VmConsole console;
+        try {
+            console = new VmConsole(consoles.consoleFor(config));
+        } catch (IOException e) {
+            throw new VmCreateException("VM " + id + ": cannot open its console: " + e.getMessage(), e);
+        }
+        Entry e = new Entry(definition, console, consoles.logFileFor(config));
+        e.vm = builder.build(config, definition.images(), console);
+        synchronized (this) {
+            if (vms.containsKey(id)) { // another create won the race
+                e.vm.close();
+                throw new VmmException("VM id " + id + " is already used by VM '" + vms.get(id).vm.name() + "'");
+            }
+            console.connect(() -> currentUartOf(id));
+            vms.put(id, e);
+        }
+        return e.vm;
     }
 
-    private void joinAll(Duration each) {
-        List<Thread> all;
-        synchronized (this) {
-            all = threads.values().stream().flatMap(List::stream).toList();
+    private synchronized javisor.devices.Serial16550 currentUartOf(long id) {
+        Entry e = vms.get(id);
+        return e == null ? null : e.vm.console();
+    }
+
+    /** Every configured CPU must exist on this host, or pinning would fail at start. */
+    private static void checkAffinity(BaseConfig base) {
+        int hostCpus = Runtime.getRuntime().availableProcessors();
+        for (int v = 0; v < base.cpuNum(); v++) {
+            long mask = affinityMask(base, v);
+            if (mask != 0 && Long.numberOfTrailingZeros(mask) >= hostCpus) {
+                throw new VmCreateException("VM " + base.id() + ": vCPU " + v + " is pinned to host CPUs 0x"
+                        + Long.toHexString(mask) + ", but this host has CPUs 0.." + (hostCpus - 1));
+            }
         }
-        for (Thread t : all) {
+    }
+
+    /** The affinity of vCPU {@code v}: phys_cpu_sets wins, then phys_cpu_ids; 0 means "not pinned". */
+    static long affinityMask(BaseConfig base, int v) {
+        if (!base.physCpuSets().isEmpty()) {
+            return base.physCpuSets().get(v);
+        }
+        if (!base.physCpuIds().isEmpty()) {
+            long cpu = base.physCpuIds().get(v);
+            return cpu < 64 ? 1L << cpu : 0;
+        }
+        return 0;
+    }
+
+    /** Boots every VM that is LOADED (AxVisor's vmm::start). */
+    public synchronized void start() {
+        for (Entry e : vms.values()) {
+            if (e.vm.state() == VmState.LOADED) {
+                startEntry(e);
+            }
+        }
+    }
+
+    /**
+     * Starts VM {@code id}: a LOADED VM boots; a STOPPED one is rebuilt from its config first (fresh memory from
+     * the images, fresh vCPUs), so a second start is a real boot, not AxVisor's stale resume.
+     */
+    public synchronized void start(long id) {
+        Entry e = entry(id);
+        switch (e.vm.state()) {
+            case LOADED -> startEntry(e);
+            case STOPPED -> {
+                rebuild(e);
+                startEntry(e);
+            }
+            default -> throw new VmmException(e.vm.describe() + " is " + e.vm.state()
+                    + "; only a LOADED or STOPPED VM can be started");
+        }
+    }
+
+    private void startEntry(Entry e) {
+        Vm vm = e.vm;
+        vm.start();
+        BaseConfig base = e.definition.config().base();
+        List<Thread> ts = new ArrayList<>();
+        for (int i = 0; i < vm.cpuCount(); i++) {
+            ts.add(VCpuTask.start(vm, i, affinityMask(base, i)));
+        }
+        e.threads = ts;
+    }
+
+    private void rebuild(Entry e) {
+        joinThreads(e);
+        Vm old = e.vm;
+        e.vm = builder.build(e.definition.config(), e.definition.images(), e.console);
+        old.close();
+    }
+
+    /**
+     * Stops VM {@code id} and waits for its vCPU threads. A RUNNING or SUSPENDED VM is stopped; a LOADED one just
+     * becomes STOPPED; a STOPPING one is waited for only with {@code force}.
+     */
+    public void stop(long id, boolean force) {
+        Entry e = entry(id);
+        Vm vm;
+        synchronized (this) {
+            vm = e.vm;
+            VmState s = vm.state();
+            switch (s) {
+                case RUNNING, SUSPENDED, LOADED -> vm.requestStop(new StopReason.Stopped("vm stop"));
+                case STOPPING -> {
+                    if (!force) {
+                        throw new VmmException(vm.describe() + " is already STOPPING (use --force to wait for it)");
+                    }
+                }
+                default -> throw new VmmException(vm.describe() + " is " + s + "; it cannot be stopped");
+            }
+        }
+        awaitStop(e, vm);
+    }
+
+    private void awaitStop(Entry e, Vm vm) {
+        try {
+            if (!vm.awaitStopped(STOP_TIMEOUT)) {
+                throw new VmmException(vm.describe() + " did not stop within " + STOP_TIMEOUT.toSeconds() + " s");
+            }
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            throw new VmmException("interrupted while stopping " + vm.describe());
+        }
+        joinThreads(e);
+    }
+
+    private static void joinThreads(Entry e) {
+        for (Thread t : e.threads) {
             try {
-                t.join(each);
-            } catch (InterruptedException e) {
+                t.join(STOP_TIMEOUT.toMillis());
+            } catch (InterruptedException ie) {
                 Thread.currentThread().interrupt();
                 return;
             }
         }
     }
 
-    @Override
-    public synchronized void close() {
-        for (Vm vm : vms.values()) {
-            vm.close();
+    /** Suspends a RUNNING VM; returns once every vCPU has left the guest. */
+    public void suspend(long id) {
+        Vm vm = entry(id).vm;
+        try {
+            if (!vm.suspend(SUSPEND_TIMEOUT)) {
+                throw new VmmException(vm.describe() + ": not every vCPU parked within "
+                        + SUSPEND_TIMEOUT.toMillis() + " ms");
+            }
+        } catch (IllegalStateException ex) {
+            throw new VmmException(ex.getMessage());
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            throw new VmmException("interrupted while suspending " + vm.describe());
         }
-        vms.clear();
+    }
+
+    /** Resumes a SUSPENDED VM. */
+    public void resume(long id) {
+        Vm vm = entry(id).vm;
+        try {
+            vm.resume();
+        } catch (IllegalStateException ex) {
+            throw new VmmException(ex.getMessage());
+        }
+    }
+
+    /**
+     * Restarts VM {@code id} as a real reset: stops it if it runs, rebuilds it from its config and images, and
+     * boots it. A STOPPING VM is waited for only with {@code force}; a LOADING one cannot be restarted.
+     */
+    public void restart(long id, boolean force) {
+        Entry e = entry(id);
+        VmState s = e.vm.state();
+        switch (s) {
+            case RUNNING, SUSPENDED -> stop(id, false);
+            case STOPPING -> stop(id, force);
+            case LOADED, STOPPED -> {
+            }
+            case LOADING -> throw new VmmException(e.vm.describe() + " is LOADING; it cannot be restarted");
+        }
+        synchronized (this) {
+            if (e.vm.state() == VmState.LOADED) {
+                e.vm.requestStop(new StopReason.Stopped("vm restart"));
+            }
+            rebuild(e);
+            startEntry(e);
+        }
+    }
+
+    /**
+     * Deletes VM {@code id}, releasing its KVM VM, memory and threads. A STOPPED VM goes at once; any other state
+     * needs {@code force} (the VM is stopped first). Without {@code keepData} its console log is removed too.
+     */
+    public void delete(long id, boolean force, boolean keepData) {
+        Entry e = entry(id);
+        VmState s = e.vm.state();
+        if (s != VmState.STOPPED && !force) {
+            throw new VmmException(e.vm.describe() + " is " + s + "; delete needs --force unless it is STOPPED");
+        }
+        if (s == VmState.RUNNING || s == VmState.SUSPENDED || s == VmState.STOPPING || s == VmState.LOADED) {
+            stop(id, true);
+        }
+        synchronized (this) {
+            vms.remove(id);
+        }
+        joinThreads(e);
+        e.vm.close();
+        try {
+            e.console.close();
+        } catch (IOException ignored) {
+            // the log was still written up to here; nothing else to release
+        }
+        if (!keepData && e.log.isPresent()) {
+            try {
+                Files.deleteIfExists(e.log.get());
+            } catch (IOException ex) {
+                throw new VmmException("VM " + id + " deleted, but its log " + e.log.get() + " could not be: " + ex);
+            }
+        }
+    }
+
+    /** Every VM, by id. */
+    public synchronized List<VmInfo> list() {
+        List<VmInfo> out = new ArrayList<>();
+        for (Entry e : vms.values()) {
+            out.add(info(e));
+        }
+        return out;
+    }
+
+    public synchronized VmInfo info(long id) {
+        return info(entry(id));
+    }
+
+    private static VmInfo info(Entry e) {
+        Vm vm = e.vm;
+        long memory = e.definition.config().kernel().memoryRegions().stream()
+                .filter(r -> !r.flags().device()).mapToLong(MemoryRegionConfig::size).sum();
+        List<Map<javisor.vcpu.ExitCounters.Kind, Long>> perVcpu = new ArrayList<>();
+        for (VCpu v : vm.vcpus()) {
+            perVcpu.add(v.counters().snapshot());
+        }
+        StopReason r = vm.stopReason();
+        return new VmInfo(vm.id(), vm.name(), vm.state(), vm.cpuCount(), memory, vm.uptimeNanos(),
+                r == null ? "" : r.describe(), vm.exitCounts(), perVcpu,
+                e.log.map(Path::toString).orElse(""));
+    }
+
+    /** The config VM {@code id} was created from. */
+    public synchronized VmConfig config(long id) {
+        return entry(id).definition.config();
+    }
+
+    /** VM {@code id}'s console, for {@code vm console}. */
+    public VmConsole console(long id) {
+        return entry(id).console;
+    }
+
+    /** The current incarnation of VM {@code id} (a restart replaces it). */
+    public Vm vm(long id) {
+        return entry(id).vm;
+    }
+
+    public synchronized Collection<Vm> vms() {
+        return vms.values().stream().map(e -> e.vm).toList();
+    }
+
+    /** Stops every VM and waits for their vCPU threads. */
+    public void stopAll(String by) {
+        List<Entry> all;
+        synchronized (this) {
+            all = List.copyOf(vms.values());
+        }
+        for (Entry e : all) {
+            e.vm.requestStop(new StopReason.Stopped(by));
+        }
+        for (Entry e : all) {
+            joinThreads(e);
+        }
+    }
+
+    /** Waits until every VM has stopped and its vCPU threads have ended. */
+    public void awaitAll() throws InterruptedException {
+        List<Entry> all;
+        synchronized (this) {
+            all = List.copyOf(vms.values());
+        }
+        for (Entry e : all) {
+            while (!e.vm.awaitStopped(Duration.ofSeconds(60))) {
+                // keep waiting: a VM runs as long as its guest does
+            }
+            joinThreads(e);
+        }
+    }
+
+    /** Waits until VM {@code id} has stopped; false on timeout. */
+    public boolean await(long id, Duration timeout) throws InterruptedException {
+        Entry e = entry(id);
+        boolean stopped = e.vm.awaitStopped(timeout);
+        if (stopped) {
+            joinThreads(e);
+        }
+        return stopped;
+    }
+
+    /** Host CPUs, for messages and checks. */
+    public static int hostCpus() {
+        return Runtime.getRuntime().availableProcessors();
+    }
+
+    /** The process id, for the shell's banner. */
+    public static int pid() {
+        return LibC.getpid();
+    }
+
+    @Override
+    public void close() {
+        stopAll("hypervisor exit");
+        synchronized (this) {
+            for (Entry e : vms.values()) {
+                e.vm.close();
+                try {
+                    e.console.flush();
+                } catch (IOException ignored) {
+                    // closing anyway
+                }
+            }
+            vms.clear();
+        }
+        services.shutdown();
         kvm.close();
     }
 }

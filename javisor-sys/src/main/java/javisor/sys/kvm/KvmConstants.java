@@ -20,6 +20,7 @@ public final class KvmConstants {
     public static final int CAP_IOEVENTFD = 36;
     public static final int CAP_SET_IDENTITY_MAP_ADDR = 37;
     public static final int CAP_MAX_VCPUS = 66;
+    public static final int CAP_SIGNAL_MSI = 77;
     public static final int CAP_READONLY_MEM = 81;
     public static final int CAP_IMMEDIATE_EXIT = 136;
     public static final int CAP_EXIT_ON_EMULATION_FAILURE = 204;

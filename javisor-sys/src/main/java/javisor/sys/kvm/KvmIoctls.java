@@ -53,6 +53,7 @@ public final class KvmIoctls {
     public static final long KVM_IRQFD = iow(0x76, KvmStructs.KVM_IRQFD);
     public static final long KVM_CREATE_PIT2 = iow(0x77, KVM_PIT_CONFIG);
     public static final long KVM_IOEVENTFD = iow(0x79, KvmStructs.KVM_IOEVENTFD);
+    public static final long KVM_SIGNAL_MSI = iow(0xa5, KvmStructs.KVM_MSI);
     public static final long KVM_ENABLE_CAP = iow(0xa3, KvmStructs.KVM_ENABLE_CAP);
 
     // vCPU

@@ -77,6 +77,20 @@ public final class VmFd implements AutoCloseable {
         }
     }
 
+    /**
+     * KVM_SIGNAL_MSI: delivers an MSI to the in-kernel LAPICs. Returns false when KVM reports the message was
+     * blocked (the target ignored it, e.g. masked), true when it was delivered.
+     */
+    public boolean signalMsi(long address, int data) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment m = arena.allocate(KvmStructs.KVM_MSI);
+            m.set(JAVA_INT, 0, (int) address);
+            m.set(JAVA_INT, 4, (int) (address >>> 32));
+            m.set(JAVA_INT, 8, data);
+            return LibC.ioctl(fd, KvmIoctls.KVM_SIGNAL_MSI, m.address(), "KVM_SIGNAL_MSI") > 0;
+        }
+    }
+
     /** KVM_ENABLE_CAP on the VM with up to four arguments. */
     public void enableCap(int cap, long... args) {
         try (Arena arena = Arena.ofConfined()) {

@@ -1,0 +1,106 @@
+package javisor.vmm;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+
+import javisor.devices.Serial16550;
+
+/**
+ * A VM's serial console as the hypervisor sees it: everything the guest writes goes to the VM's own sink
+ * (its log file, or standard output under {@code javisor run}) and to whoever is attached ({@code vm console});
+ * the last {@link #REPLAY_BYTES} bytes are kept so an attach starts with recent output. Input goes to the
+ * current incarnation's UART, which changes when the VM restarts.
+ */
+public final class VmConsole extends OutputStream {
+    public static final int REPLAY_BYTES = 4096;
+
+    private final OutputStream sink;
+    private final byte[] replay = new byte[REPLAY_BYTES];
+    private final List<OutputStream> attached = new ArrayList<>();
+    private long written;
+    private volatile Supplier<Serial16550> uart = () -> null;
+
+    public VmConsole(OutputStream sink) {
+        this.sink = sink;
+    }
+
+    void connect(Supplier<Serial16550> currentUart) {
+        this.uart = currentUart;
+    }
+
+    @Override
+    public synchronized void write(int b) throws IOException {
+        replay[(int) (written++ % REPLAY_BYTES)] = (byte) b;
+        sink.write(b);
+        for (OutputStream o : List.copyOf(attached)) {
+            try {
+                o.write(b);
+            } catch (IOException e) {
+                attached.remove(o); // a gone terminal detaches itself
+            }
+        }
+    }
+
+    @Override
+    public synchronized void flush() throws IOException {
+        sink.flush();
+        for (OutputStream o : List.copyOf(attached)) {
+            try {
+                o.flush();
+            } catch (IOException e) {
+                attached.remove(o);
+            }
+        }
+    }
+
+    /** The most recent output (up to {@link #REPLAY_BYTES} bytes), oldest first. */
+    public synchronized byte[] recentOutput() {
+        int n = (int) Math.min(written, REPLAY_BYTES);
+        byte[] out = new byte[n];
+        long start = written - n;
+        for (int i = 0; i < n; i++) {
+            out[i] = replay[(int) ((start + i) % REPLAY_BYTES)];
+        }
+        return out;
+    }
+
+    /** Copies the guest's output to {@code terminal} from now on, until the returned attachment is closed. */
+    public synchronized Attachment attach(OutputStream terminal) {
+        attached.add(terminal);
+        return new Attachment(terminal);
+    }
+
+    /** Sends {@code bytes} to the guest as serial input; returns how many the UART took. */
+    public int sendInput(byte[] bytes) {
+        Serial16550 u = uart.get();
+        return u == null ? 0 : u.enqueueInput(bytes);
+    }
+
+    /** An attached terminal; closing it detaches. */
+    public final class Attachment implements AutoCloseable {
+        private final OutputStream terminal;
+
+        private Attachment(OutputStream terminal) {
+            this.terminal = terminal;
+        }
+
+        public int sendInput(byte[] bytes) {
+            return VmConsole.this.sendInput(bytes);
+        }
+
+        @Override
+        public void close() {
+            synchronized (VmConsole.this) {
+                attached.remove(terminal);
+            }
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        sink.close();
+    }
+}

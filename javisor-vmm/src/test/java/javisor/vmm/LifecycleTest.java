@@ -1,0 +1,325 @@
+package javisor.vmm;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import javisor.devices.HypervisorApi;
+import javisor.vm.StopReason;
+import javisor.vm.VmCreateException;
+import javisor.vm.VmState;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The VM lifecycle through the hypervisor's API, on real KVM. */
+@Timeout(120)
+class LifecycleTest {
+    @TempDir
+    Path tmp;
+
+    private final Map<Long, ByteArrayOutputStream> consoles = new HashMap<>();
+    private Vmm vmm;
+
+    @BeforeEach
+    void kvm() {
+        TestGuests.assumeKvm();
+        vmm = Vmm.init(List.of(), c -> consoles.computeIfAbsent(c.base().id(), id -> new ByteArrayOutputStream()));
+    }
+
+    @AfterEach
+    void close() {
+        if (vmm != null) {
+            vmm.close();
+        }
+    }
+
+    private Vmm.VmDefinition guest(long id, String image, int cpus, String extraBase) throws IOException {
+        Path cfg = tmp.resolve("vm" + id + ".toml");
+        Files.writeString(cfg, """
+                [base]
+                id = %d
+                name = "vm%d"
+                vm_type = 1
+                cpu_num = %d
+                %s
+
+                [kernel]
+                entry_point = 0x100000
+                kernel_path = "%s"
+                kernel_load_addr = 0x100000
+                memory_regions = [[0x0, 0x400000, 0x7, 0]]
+
+                [devices]
+                """.formatted(id, id, cpus, extraBase, TestGuests.image(image).toAbsolutePath()));
+        return ConfigSources.fromFile(cfg);
+    }
+
+    private String console(long id) {
+        return consoles.get(id).toString();
+    }
+
+    private void awaitConsole(long id, String text) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!console(id).contains(text)) {
+            assertThat(System.nanoTime()).as("waiting for '%s' on VM %d's console", text, id).isLessThan(deadline);
+            Thread.sleep(2);
+        }
+    }
+
+    @Test
+    void aVmGoesFromLoadedThroughRunningToStopped() throws Exception {
+        vmm.create(guest(1, "spin.elf", 1, ""));
+        assertThat(vmm.info(1).state()).isEqualTo(VmState.LOADED);
+        vmm.start(1);
+        awaitConsole(1, "spinning");
+        assertThat(vmm.info(1).state()).isEqualTo(VmState.RUNNING);
+        vmm.stop(1, false);
+        assertThat(vmm.info(1).state()).isEqualTo(VmState.STOPPED);
+        assertThat(vmm.info(1).stopReason()).isEqualTo("stopped by vm stop");
+    }
+
+    @Test
+    void suspendParksASpinningGuestAndResumeContinuesIt() throws Exception {
+        vmm.create(guest(1, "spin.elf", 2, ""));
+        vmm.start(1);
+        awaitConsole(1, "spinning");
+        vmm.suspend(1);
+        assertThat(vmm.info(1).state()).isEqualTo(VmState.SUSPENDED);
+        long interrupted = vmm.info(1).exits().getOrDefault(javisor.vcpu.ExitCounters.Kind.INTERRUPTED, 0L);
+        assertThat(interrupted).as("the spinning vCPU left the guest through a kick").isPositive();
+        vmm.resume(1);
+        assertThat(vmm.info(1).state()).isEqualTo(VmState.RUNNING);
+        vmm.stop(1, false);
+        assertThat(vmm.info(1).state()).isEqualTo(VmState.STOPPED);
+    }
+
+    @Test
+    void aSuspendedVmCanBeStopped() throws Exception {
+        vmm.create(guest(1, "spin.elf", 1, ""));
+        vmm.start(1);
+        awaitConsole(1, "spinning");
+        vmm.suspend(1);
+        vmm.stop(1, false);
+        assertThat(vmm.info(1).state()).isEqualTo(VmState.STOPPED);
+    }
+
+    @Test
+    void refusedTransitionsNameTheCurrentState() throws Exception {
+        vmm.create(guest(3, "spin.elf", 1, ""));
+        assertThatThrownBy(() -> vmm.suspend(3)).isInstanceOf(VmmException.class)
+                .hasMessage("VM 3 (vm3) is LOADED; only a RUNNING VM can be suspended");
+        assertThatThrownBy(() -> vmm.resume(3)).hasMessage("VM 3 (vm3) is LOADED; only a SUSPENDED VM can be resumed");
+        vmm.start(3);
+        assertThatThrownBy(() -> vmm.start(3))
+                .hasMessage("VM 3 (vm3) is RUNNING; only a LOADED or STOPPED VM can be started");
+        assertThatThrownBy(() -> vmm.delete(3, false, false))
+                .hasMessage("VM 3 (vm3) is RUNNING; delete needs --force unless it is STOPPED");
+        assertThatThrownBy(() -> vmm.stop(9, false)).hasMessageStartingWith("no VM with id 9");
+    }
+
+    @Test
+    void startingAStoppedVmBootsItAfresh() throws Exception {
+        vmm.create(guest(1, "exit42.elf", 1, ""));
+        vmm.start(1);
+        assertThat(vmm.await(1, Duration.ofSeconds(30))).isTrue();
+        var first = vmm.vm(1);
+        assertThat(first.stopReason()).isEqualTo(new StopReason.DebugExit(42));
+        vmm.start(1);
+        assertThat(vmm.await(1, Duration.ofSeconds(30))).isTrue();
+        assertThat(vmm.vm(1)).isNotSameAs(first);
+        assertThat(console(1)).isEqualTo("exit42\nexit42\n");
+    }
+
+    @Test
+    void restartResetsARunningVm() throws Exception {
+        vmm.create(guest(1, "spin.elf", 1, ""));
+        vmm.start(1);
+        awaitConsole(1, "spinning");
+        var before = vmm.vm(1);
+        vmm.restart(1, false);
+        awaitConsole(1, "spinning\nspinning");
+        assertThat(vmm.vm(1)).isNotSameAs(before);
+        assertThat(before.state()).isEqualTo(VmState.STOPPED);
+        assertThat(vmm.info(1).state()).isEqualTo(VmState.RUNNING);
+    }
+
+    @Test
+    void deleteForcesARunningVmAndForgetsIt() throws Exception {
+        vmm.create(guest(1, "spin.elf", 1, ""));
+        vmm.start(1);
+        awaitConsole(1, "spinning");
+        vmm.delete(1, true, false);
+        assertThat(vmm.list()).isEmpty();
+        assertThatThrownBy(() -> vmm.info(1)).hasMessageStartingWith("no VM with id 1");
+    }
+
+    @Test
+    void duplicateIdsAreRefusedAndIdZeroWorks() throws Exception {
+        vmm.create(guest(0, "exit42.elf", 1, ""));
+        assertThatThrownBy(() -> vmm.create(guest(0, "spin.elf", 1, "")))
+                .hasMessage("VM id 0 is already used by VM 'vm0'");
+        vmm.start(0);
+        assertThat(vmm.await(0, Duration.ofSeconds(30))).isTrue();
+        assertThat(vmm.vm(0).stopReason()).isEqualTo(new StopReason.DebugExit(42));
+    }
+
+    @Test
+    void vcpuThreadsArePinnedByPhysCpuSets() throws Exception {
+        int last = Vmm.hostCpus() - 1;
+        vmm.create(guest(1, "spin.elf", 1, "phys_cpu_sets = [" + (1L << last) + "]"));
+        vmm.start(1);
+        awaitConsole(1, "spinning");
+        assertThat(cpusAllowedOf("VM[1]-VCpu[0]")).isEqualTo(String.valueOf(last));
+        vmm.stop(1, false);
+    }
+
+    @Test
+    void pinningToACpuTheHostLacksIsRefused() throws IOException {
+        int missing = Vmm.hostCpus();
+        assertThatThrownBy(() -> vmm.create(guest(1, "spin.elf", 1, "phys_cpu_ids = [" + missing + "]")))
+                .isInstanceOf(VmCreateException.class)
+                .hasMessageContaining("vCPU 0 is pinned to host CPUs 0x" + Long.toHexString(1L << missing));
+    }
+
+    /** The Cpus_allowed_list of the thread whose name (as the kernel knows it) is {@code name}. */
+    private static String cpusAllowedOf(String name) throws IOException {
+        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path t : tasks.toList()) {
+                if (Files.readString(t.resolve("comm")).strip().equals(name)) {
+                    return Files.readAllLines(t.resolve("status")).stream()
+                            .filter(l -> l.startsWith("Cpus_allowed_list:"))
+                            .map(l -> l.substring(l.indexOf(':') + 1).strip()).findFirst().orElseThrow();
+                }
+            }
+        }
+        throw new AssertionError("no thread named " + name);
+    }
+
+    @Test
+    void exitCountsArePerVcpuAndPerVm() throws Exception {
+        vmm.create(guest(1, "exit42.elf", 1, ""));
+        vmm.start(1);
+        assertThat(vmm.await(1, Duration.ofSeconds(30))).isTrue();
+        VmInfo info = vmm.info(1);
+        // "exit42\n" is 7 port writes to the UART, then one to the debug-exit port
+        assertThat(info.exits()).containsEntry(javisor.vcpu.ExitCounters.Kind.IO_OUT, 8L);
+        assertThat(info.vcpuExits()).hasSize(1);
+        assertThat(info.vcpuExits().getFirst()).containsEntry(javisor.vcpu.ExitCounters.Kind.IO_OUT, 8L);
+    }
+
+    @Test
+    void timersFireAtTheirDeadlineAndCanBeCancelled() throws Exception {
+        HypervisorApi api = new VmmServices(id -> null);
+        CountDownLatch fired = new CountDownLatch(1);
+        AtomicLong firedAt = new AtomicLong();
+        long deadline = System.nanoTime() + Duration.ofMillis(30).toNanos();
+        api.registerTimer(deadline, now -> {
+            firedAt.set(now);
+            fired.countDown();
+        });
+        HypervisorApi.TimerToken cancelled = api.registerTimer(System.nanoTime() + Duration.ofMillis(20).toNanos(),
+                now -> {
+                    throw new AssertionError("a cancelled timer ran");
+                });
+        assertThat(api.cancelTimer(cancelled)).isTrue();
+        assertThat(fired.await(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(firedAt.get()).isGreaterThanOrEqualTo(deadline);
+        assertThat(api.cancelTimer(cancelled)).isFalse();
+        assertThatThrownBy(() -> api.guestMemory(7)).hasMessage("no VM with id 7");
+        assertThat(api.injectInterrupt(7, 0, 40)).isFalse();
+    }
+
+    @Test
+    void interruptsReachTheVmsIrqLines() throws Exception {
+        vmm.create(guest(1, "spin.elf", 1, ""));
+        vmm.start(1);
+        awaitConsole(1, "spinning");
+        var vm = vmm.vm(1);
+        vm.setIrqLevel(4, true);
+        vm.setIrqLevel(4, false);
+        assertThatThrownBy(() -> vm.setIrqLevel(24, true)).hasMessageContaining("does not exist");
+        assertThat(vm.injectInterrupt(5, 40)).as("vCPU 5 does not exist").isFalse();
+        vmm.stop(1, false);
+    }
+
+    /** 500 create/start/stop/delete cycles leave file descriptors, threads and memory where they were. */
+    @Test
+    @Timeout(600)
+    void deleteReleasesEverything() throws Exception {
+        Vmm.VmDefinition def = guest(1, "exit42.elf", 1, "");
+        Runnable cycle = () -> {
+            consoles.remove(1L);
+            vmm.create(def);
+            vmm.start(1);
+            try {
+                assertThat(vmm.await(1, Duration.ofSeconds(30))).isTrue();
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+            vmm.delete(1, false, false);
+        };
+        for (int i = 0; i < 50; i++) {
+            cycle.run(); // warm up: JIT, class loading, thread-locals, heap growth
+        }
+        System.gc();
+        long fds = openFds();
+        long threads = Thread.activeCount();
+        long rss = rssKiB();
+        List<Long> rssSamples = new ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            cycle.run();
+            if (i % 100 == 99) {
+                System.gc();
+                rssSamples.add(rssKiB());
+            }
+        }
+        System.gc();
+        assertThat(openFds()).as("open file descriptors").isEqualTo(fds);
+        assertThat(Thread.activeCount()).as("threads").isLessThanOrEqualTo((int) threads);
+        assertThat(rssKiB() - rss).as("RSS growth in KiB over 500 cycles, samples %s", rssSamples)
+                .isLessThan(32 * 1024);
+    }
+
+    private static long openFds() throws IOException {
+        try (var s = Files.list(Path.of("/proc/self/fd"))) {
+            return s.count();
+        }
+    }
+
+    private static long rssKiB() throws IOException {
+        return Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("VmRSS:"))
+                .map(l -> Long.parseLong(l.replaceAll("[^0-9]", ""))).findFirst().orElseThrow();
+    }
+
+    @Test
+    void configsFromADirectoryAreTheOnesWithAllThreeSections() throws IOException {
+        Path dir = Files.createDirectory(tmp.resolve("vms"));
+        guest(5, "exit42.elf", 1, "");
+        Files.move(tmp.resolve("vm5.toml"), dir.resolve("vm5.toml"));
+        Files.writeString(dir.resolve("notes.toml"), "title = \"not a VM\"\n");
+        Files.writeString(dir.resolve("readme.txt"), "[base] [kernel] [devices]\n");
+        List<Vmm.VmDefinition> defs = ConfigSources.fromDirectory(dir);
+        assertThat(defs).extracting(d -> d.config().base().id()).containsExactly(5L);
+    }
+
+    @Test
+    void aMissingConfigDirectoryIsNamed() {
+        assertThatThrownBy(() -> ConfigSources.fromDirectory(tmp.resolve("nope")))
+                .hasMessageContaining("nope").hasMessageContaining("does not exist");
+    }
+}
