@@ -84,9 +84,13 @@ public final class Vmm implements AutoCloseable {
         this.builder = new VmBuilder(kvm, kvm.supportedCpuid(), services);
     }
 
-    /** Opens KVM; throws {@link VirtualizationUnavailableException} saying what is missing. */
+    /**
+     * Opens KVM ({@code /dev/kvm}, or the device the system property {@code javisor.kvm.device} names) and checks
+     * its API version and capabilities; throws {@link VirtualizationUnavailableException} saying what is missing.
+     */
     public static void checkVirtualization() {
-        Kvm.unavailabilityCause(REQUIRED_CAPS).ifPresent(cause -> {
+        String device = System.getProperty("javisor.kvm.device", Kvm.DEVICE);
+        Kvm.unavailabilityCause(device, REQUIRED_CAPS).ifPresent(cause -> {
             throw new VirtualizationUnavailableException(cause);
         });
     }

@@ -34,6 +34,19 @@ class CliErrorsTest {
     }
 
     @Test
+    void withoutKvmJavisorSaysWhatIsMissingAndExitsNonZero() {
+        System.setProperty("javisor.kvm.device", tmp.resolve("kvm-missing").toString());
+        try {
+            CliRun r = CliRun.of("run", "--kernel", TestGuests.image("exit42.elf").toString());
+            assertThat(r.status()).isEqualTo(ExitStatus.NO_KVM);
+            assertThat(r.err()).contains("KVM is not usable").contains("kvm-missing does not exist")
+                    .contains("load the kvm module");
+        } finally {
+            System.clearProperty("javisor.kvm.device");
+        }
+    }
+
+    @Test
     void helpListsTheCommands() {
         CliRun r = CliRun.of("--help");
         assertThat(r.status()).isZero();

@@ -33,16 +33,21 @@ public final class Kvm implements AutoCloseable {
      * what to fix (no /dev/kvm, no permission, wrong API version, a missing capability).
      */
     public static Optional<String> unavailabilityCause(int... requiredCaps) {
+        return unavailabilityCause(DEVICE, requiredCaps);
+    }
+
+    /** As {@link #unavailabilityCause(int...)}, for the KVM device at {@code device}. */
+    public static Optional<String> unavailabilityCause(String device, int... requiredCaps) {
         Kvm kvm;
         try {
-            kvm = open();
+            kvm = new Kvm(LibC.open(device, LibC.O_RDWR | LibC.O_CLOEXEC));
         } catch (NativeException e) {
             return Optional.of(switch (e.errno()) {
-                case Errno.ENOENT -> DEVICE + " does not exist: load the kvm module (kvm_intel, kvm_amd) or run"
+                case Errno.ENOENT -> device + " does not exist: load the kvm module (kvm_intel, kvm_amd) or run"
                         + " on a host with hardware virtualization";
-                case Errno.EACCES, Errno.EPERM -> "no permission to open " + DEVICE
+                case Errno.EACCES, Errno.EPERM -> "no permission to open " + device
                         + ": add this user to the kvm group or run as root";
-                default -> "cannot open " + DEVICE + ": " + e.getMessage();
+                default -> "cannot open " + device + ": " + e.getMessage();
             });
         }
         try (kvm) {
