@@ -4,5 +4,6 @@ module javisor.vm {
     requires transitive javisor.devices;
     exports javisor.vm;
     exports javisor.vm.config;
+    exports javisor.vm.hypercall;
     exports javisor.vm.loader;
 }

@@ -40,6 +40,8 @@ public final class LibC {
             Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
 
     // x86_64 system call numbers
+    private static final long SYS_READ = 0;
+    private static final long SYS_WRITE = 1;
     private static final long SYS_CLOSE = 3;
     private static final long SYS_MMAP = 9;
     private static final long SYS_MUNMAP = 11;
@@ -52,6 +54,7 @@ public final class LibC {
     private static final long SYS_SCHED_SETAFFINITY = 203;
     private static final long SYS_TGKILL = 234;
     private static final long SYS_OPENAT = 257;
+    private static final long SYS_EVENTFD2 = 290;
     private static final long SYS_MEMFD_CREATE = 319;
 
     private static final long AT_FDCWD = -100;
@@ -71,6 +74,9 @@ public final class LibC {
     public static final int MAP_NORESERVE = 0x4000;
 
     public static final int SIG_BLOCK = 0;
+    public static final int EFD_CLOEXEC = 0x80000;
+    public static final int EFD_NONBLOCK = 0x800;
+    public static final int MFD_CLOEXEC = 1;
 
     @SuppressWarnings("restricted") // libc's own symbols, linked with the signatures from their man pages
     private static MethodHandle link(String name, FunctionDescriptor descriptor, Linker.Option... options) {
@@ -179,6 +185,32 @@ public final class LibC {
         try (Arena arena = Arena.ofConfined()) {
             return (int) check(syscall(SYS_MEMFD_CREATE, arena.allocateFrom(name).address(), flags, 0, 0, 0, 0),
                     "memfd_create");
+        }
+    }
+
+    /** eventfd2(initial, flags): a counter file descriptor KVM can wait on (irqfd) or signal (ioeventfd). */
+    public static int eventfd(int initial, int flags) {
+        return (int) check(syscall(SYS_EVENTFD2, initial, flags, 0, 0, 0, 0), "eventfd");
+    }
+
+    /** Adds {@code value} to an eventfd's counter (one 8-byte write). */
+    public static void eventfdWrite(int fd, long value) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment v = arena.allocateFrom(JAVA_LONG, value);
+            check(syscall(SYS_WRITE, fd, v.address(), 8, 0, 0, 0), "write(eventfd)");
+        }
+    }
+
+    /** Reads and resets an eventfd's counter; with EFD_NONBLOCK, 0 when it was 0. */
+    public static long eventfdRead(int fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment v = arena.allocate(JAVA_LONG);
+            long r = syscall(SYS_READ, fd, v.address(), 8, 0, 0, 0);
+            if (r == -Errno.EAGAIN) {
+                return 0;
+            }
+            check(r, "read(eventfd)");
+            return v.get(JAVA_LONG, 0);
         }
     }
 

@@ -259,6 +259,16 @@ public final class VCpu implements AutoCloseable {
         fd.setRegs(fd.getRegs().with(Reg.RAX, result));
     }
 
+    /** KVM_GET_MP_STATE: whether the vCPU waits for INIT/SIPI, runs, or halts. */
+    public int mpState() {
+        return fd.getMpState();
+    }
+
+    /** Marks the vCPU runnable (a vCPU waiting for INIT/SIPI would otherwise ignore its new registers). */
+    public void makeRunnable() {
+        fd.setMpState(javisor.sys.kvm.KvmConstants.MP_STATE_RUNNABLE);
+    }
+
     public Regs regs() {
         return fd.getRegs();
     }

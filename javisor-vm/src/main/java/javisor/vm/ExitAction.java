@@ -8,6 +8,10 @@ public sealed interface ExitAction {
     record Continue() implements ExitAction {
     }
 
+    /** The vCPU stops (CpuDown) until a CpuUp starts it again. */
+    record ParkVcpu() implements ExitAction {
+    }
+
     /** Stop the whole VM for {@code reason}. */
     record Stop(StopReason reason) implements ExitAction {
     }

@@ -20,6 +20,19 @@ public sealed interface StopReason {
         }
     }
 
+    /** The guest called the SystemDown hypercall with {@code code}; the status is as for a debug exit. */
+    record SystemDown(long code) implements StopReason {
+        @Override
+        public int exitStatus() {
+            return (int) (((code << 1) | 1) & 0xff);
+        }
+
+        @Override
+        public String describe() {
+            return "SystemDown hypercall with code " + code;
+        }
+    }
+
     /** The guest powered off. */
     record PowerOff() implements StopReason {
         @Override

@@ -15,6 +15,7 @@ import javisor.sys.kvm.VmFd;
 import javisor.vcpu.ExitCounters;
 import javisor.vcpu.VCpu;
 import javisor.vcpu.VCpuExit;
+import javisor.vm.hypercall.HypercallDispatcher;
 import javisor.vm.loader.BootSpec;
 
 /**
@@ -42,6 +43,11 @@ public final class Vm implements AutoCloseable {
 
     private final Serial16550 console;
     private final boolean[] irqLevels = new boolean[IRQ_LINES];
+    private final HypercallDispatcher hypercalls;
+    private final VcpuControl vcpuControl;
+    private final java.util.Optional<IvcWindow> ivcWindow;
+    private final java.util.BitSet usedSlots = new java.util.BitSet();
+    private int notifyEventFd = -1; // guarded by irqLevels
 
     private VmState state = VmState.LOADING;
     private volatile StopReason stopReason;
@@ -51,7 +57,8 @@ public final class Vm implements AutoCloseable {
     private long startedNanos;
 
     Vm(long id, String name, int cpuCount, VmFd vmFd, GuestMemory memory, IoPortBus ioPorts, MmioBus mmio,
-       BootSpec boot, List<CpuidEntry> supportedCpuid, Serial16550 console, List<AutoCloseable> resources) {
+       BootSpec boot, List<CpuidEntry> supportedCpuid, Serial16550 console, HypercallDispatcher hypercalls,
+       java.util.Optional<IvcWindow> ivcWindow, List<AutoCloseable> resources) {
         this.id = id;
         this.name = name;
         this.cpuCount = cpuCount;
@@ -62,7 +69,11 @@ public final class Vm implements AutoCloseable {
         this.boot = boot;
         this.supportedCpuid = supportedCpuid;
         this.console = console;
+        this.hypercalls = hypercalls;
+        this.ivcWindow = ivcWindow;
+        this.vcpuControl = new VcpuControl(this, cpuCount);
         this.resources = resources;
+        usedSlots.set(0, memory.regions().size());
     }
 
     public long id() {
@@ -226,6 +237,78 @@ public final class Vm implements AutoCloseable {
         }
     }
 
+    /** The caller's side of the CpuUp hypercall; returns its result or throws a hypercall failure. */
+    public long cpuUp(int caller, long target, long entry, long arg) {
+        return vcpuControl.cpuUp(caller, target, entry, arg);
+    }
+
+    /** True when vCPU {@code id}'s thread must call {@link #serveVcpuControl} before running the guest. */
+    public boolean vcpuNeedsAttention(int id) {
+        return vcpuControl.needsAttention(id);
+    }
+
+    /** On vCPU {@code vcpu}'s thread: answers a CpuUp for it, or waits for one while it is down. */
+    public void serveVcpuControl(VCpu vcpu) throws InterruptedException {
+        vcpuControl.serve(vcpu);
+    }
+
+    void kickVcpu(int id) {
+        for (VCpu v : vcpus) {
+            if (v.id() == id) {
+                v.kick();
+            }
+        }
+    }
+
+    /** This VM's IVC window, if its config has one. */
+    public java.util.Optional<IvcWindow> ivcWindow() {
+        return ivcWindow;
+    }
+
+    /**
+     * Maps {@code backing} into guest-physical space at {@code address} as a new KVM memory slot (an IVC channel);
+     * returns the slot for {@link #unmapShared}.
+     */
+    public int mapShared(long address, javisor.sys.HostMapping backing) {
+        synchronized (usedSlots) {
+            int slot = usedSlots.nextClearBit(0);
+            vmFd.setUserMemoryRegion(slot, 0, address, backing.size(), backing.hostAddress());
+            usedSlots.set(slot);
+            return slot;
+        }
+    }
+
+    /** Removes a slot {@link #mapShared} added. */
+    public void unmapShared(int slot, long address) {
+        synchronized (usedSlots) {
+            if (usedSlots.get(slot)) {
+                vmFd.setUserMemoryRegion(slot, 0, address, 0, 0);
+                usedSlots.clear(slot);
+            }
+        }
+    }
+
+    /**
+     * Raises this VM's IVC notification interrupt through an irqfd (created on first use); false if the VM's
+     * config gives no interrupt line for it.
+     */
+    public boolean notifyIvc() {
+        if (ivcWindow.isEmpty() || ivcWindow.get().irq() < 0 || ivcWindow.get().irq() >= IRQ_LINES) {
+            return false;
+        }
+        int fd;
+        synchronized (irqLevels) {
+            if (notifyEventFd < 0) {
+                int efd = javisor.sys.LibC.eventfd(0, javisor.sys.LibC.EFD_CLOEXEC);
+                vmFd.irqfd(efd, ivcWindow.get().irq(), false);
+                notifyEventFd = efd;
+            }
+            fd = notifyEventFd;
+        }
+        javisor.sys.LibC.eventfdWrite(fd, 1);
+        return true;
+    }
+
     /** "VM id (name)", for messages. */
     public String describe() {
         return "VM " + id + " (" + name + ")";
@@ -278,10 +361,17 @@ public final class Vm implements AutoCloseable {
                 mmio.write(address, size, value);
                 yield ExitAction.CONTINUE;
             }
-            case VCpuExit.Hypercall h -> {
-                vcpu.completeHypercall(-38); // -ENOSYS until the hypercall ABI is implemented
-                yield ExitAction.CONTINUE;
-            }
+            case VCpuExit.Hypercall(long nr, long[] args) -> switch (hypercalls.dispatch(this, vcpu.id(), nr, args)) {
+                case HypercallDispatcher.Outcome.Result(long value) -> {
+                    vcpu.completeHypercall(value);
+                    yield ExitAction.CONTINUE;
+                }
+                case HypercallDispatcher.Outcome.Stop(StopReason reason) -> new ExitAction.Stop(reason);
+                case HypercallDispatcher.Outcome.CpuDown d -> {
+                    vcpuControl.markDown(vcpu.id());
+                    yield new ExitAction.ParkVcpu();
+                }
+            };
             // HLT is handled by the in-kernel LAPIC; an exit here only means "re-enter".
             case VCpuExit.Halt h -> ExitAction.CONTINUE;
             case VCpuExit.Interrupted i -> ExitAction.CONTINUE;
@@ -330,6 +420,7 @@ public final class Vm implements AutoCloseable {
             notifyAll();
             toKick = List.copyOf(vcpus);
         }
+        vcpuControl.wakeAll();
         for (VCpu v : toKick) {
             v.kick();
         }
@@ -368,6 +459,12 @@ public final class Vm implements AutoCloseable {
             v.close();
         }
         vcpus.clear();
+        synchronized (irqLevels) {
+            if (notifyEventFd >= 0) {
+                javisor.sys.LibC.close(notifyEventFd);
+                notifyEventFd = -1;
+            }
+        }
         for (AutoCloseable r : resources.reversed()) {
             try {
                 r.close();

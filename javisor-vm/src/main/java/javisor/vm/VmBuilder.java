@@ -31,6 +31,8 @@ import javisor.sys.kvm.VmFd;
 import javisor.vm.config.KernelConfig;
 import javisor.vm.config.MemoryRegionConfig;
 import javisor.vm.config.VmConfig;
+import javisor.vm.hypercall.HypercallDispatcher;
+import javisor.vm.hypercall.IvcService;
 import javisor.vm.loader.BootSpec;
 import javisor.vm.loader.ImageException;
 import javisor.vm.loader.ImageFormat;
@@ -51,11 +53,13 @@ public final class VmBuilder {
     private final Kvm kvm;
     private final List<CpuidEntry> supportedCpuid;
     private final HypervisorApi api;
+    private final HypercallDispatcher hypercalls;
 
-    public VmBuilder(Kvm kvm, List<CpuidEntry> supportedCpuid, HypervisorApi api) {
+    public VmBuilder(Kvm kvm, List<CpuidEntry> supportedCpuid, HypervisorApi api, IvcService ivc) {
         this.kvm = kvm;
         this.supportedCpuid = List.copyOf(supportedCpuid);
         this.api = api;
+        this.hypercalls = new HypercallDispatcher(ivc);
     }
 
     /**
@@ -81,8 +85,10 @@ public final class VmBuilder {
                     asserted -> api.setIrqLevel(vmId, Serial16550.COM1_IRQ, asserted));
             attachLegacyDevices(ioPorts, com1, request -> self[0].onDeviceStop(request));
             BootSpec boot = loadImages(config.kernel(), images, mem, who);
+            Optional<IvcWindow> window = IvcWindow.of(config);
+            window.ifPresent(w -> checkIvcWindow(w, mem, who));
             Vm vm = new Vm(vmId, config.base().name(), config.base().cpuNum(), vmFd, mem, ioPorts,
-                    mmio, boot, supportedCpuid, com1, owned);
+                    mmio, boot, supportedCpuid, com1, hypercalls, window, owned);
             self[0] = vm;
             vm.transition(VmState.LOADED);
             return vm;
@@ -169,6 +175,20 @@ public final class VmBuilder {
             }
         }
         return true;
+    }
+
+    /** The IVC window must be page-aligned and clear of RAM: channels are mapped there as memory slots. */
+    private static void checkIvcWindow(IvcWindow w, GuestMemory memory, String who) {
+        if (w.base() % IvcWindow.PAGE != 0 || w.length() % IvcWindow.PAGE != 0 || w.length() == 0) {
+            throw new VmCreateException(who + ": the IVC window [0x" + Long.toHexString(w.base()) + ", +0x"
+                    + Long.toHexString(w.length()) + ") must be a non-empty multiple of 4 KiB at a 4 KiB boundary");
+        }
+        for (GuestRegion r : memory.regions()) {
+            if (Long.compareUnsigned(r.start().value(), w.base() + w.length() - 1) <= 0
+                    && Long.compareUnsigned(w.base(), r.last().value()) <= 0) {
+                throw new VmCreateException(who + ": the IVC window overlaps memory region " + r);
+            }
+        }
     }
 
     private static void registerMemorySlots(VmFd vmFd, GuestMemory memory) {

@@ -48,6 +48,10 @@ final class VCpuTask implements Runnable {
                     vm.parkWhileSuspended();
                     continue;
                 }
+                if (vm.vcpuNeedsAttention(vcpuId)) {
+                    vm.serveVcpuControl(vcpu); // a CpuUp to answer, or CpuDown: wait for one
+                    continue;
+                }
                 VCpuExit exit = vcpu.run();
                 if (vm.handleExit(vcpu, exit) instanceof ExitAction.Stop(StopReason reason)) {
                     vm.requestStop(reason);

@@ -75,13 +75,15 @@ public final class Vmm implements AutoCloseable {
     private final VmBuilder builder;
     private final ConsoleFactory consoles;
     private final VmmServices services;
+    private final IvcRegistry ivc;
     private final Map<Long, Entry> vms = new TreeMap<>();
 
     private Vmm(Kvm kvm, ConsoleFactory consoles) {
         this.kvm = kvm;
         this.consoles = consoles;
         this.services = new VmmServices(this::currentVm);
-        this.builder = new VmBuilder(kvm, kvm.supportedCpuid(), services);
+        this.ivc = new IvcRegistry(this::currentVm);
+        this.builder = new VmBuilder(kvm, kvm.supportedCpuid(), services, ivc);
     }
 
     /**
@@ -221,6 +223,7 @@ public final class Vmm implements AutoCloseable {
     private void rebuild(Entry e) {
         joinThreads(e);
         Vm old = e.vm;
+        ivc.leaveAll(old);
         e.vm = builder.build(e.definition.config(), e.definition.images(), e.console);
         old.close();
     }
@@ -337,6 +340,7 @@ public final class Vmm implements AutoCloseable {
             vms.remove(id);
         }
         joinThreads(e);
+        ivc.leaveAll(e.vm);
         e.vm.close();
         try {
             e.console.close();
@@ -382,6 +386,20 @@ public final class Vmm implements AutoCloseable {
     /** The config VM {@code id} was created from. */
     public synchronized VmConfig config(long id) {
         return entry(id).definition.config();
+    }
+
+    /** The inter-VM channels, for {@code ivc list}. */
+    public List<IvcChannelInfo> ivcChannels() {
+        return ivc.list();
+    }
+
+    IvcRegistry ivcRegistry() {
+        return ivc;
+    }
+
+    /** A channel's memory as the hypervisor sees it (tests and diagnostics). */
+    Optional<java.lang.foreign.MemorySegment> ivcMemory(long publisherId, long key) {
+        return ivc.memoryOf(publisherId, key);
     }
 
     /** VM {@code id}'s console, for {@code vm console}. */
@@ -451,6 +469,7 @@ public final class Vmm implements AutoCloseable {
         stopAll("hypervisor exit");
         synchronized (this) {
             for (Entry e : vms.values()) {
+                ivc.leaveAll(e.vm);
                 e.vm.close();
                 try {
                     e.console.flush();
@@ -460,6 +479,7 @@ public final class Vmm implements AutoCloseable {
             }
             vms.clear();
         }
+        ivc.closeAll();
         services.shutdown();
         kvm.close();
     }

@@ -54,6 +54,9 @@ public final class KvmConstants {
     public static final int MEM_LOG_DIRTY_PAGES = 1;
     public static final int MEM_READONLY = 2;
 
+    // KVM_IRQFD flags
+    public static final int IRQFD_FLAG_DEASSIGN = 1;
+
     // Multiprocessing states
     public static final int MP_STATE_RUNNABLE = 0;
     public static final int MP_STATE_UNINITIALIZED = 1;

@@ -91,6 +91,20 @@ public final class VmFd implements AutoCloseable {
         }
     }
 
+    /**
+     * KVM_IRQFD: from now on a write to {@code eventFd} pulses interrupt line {@code gsi} (or, with
+     * {@code deassign}, no longer does).
+     */
+    public void irqfd(int eventFd, int gsi, boolean deassign) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment m = arena.allocate(KvmStructs.KVM_IRQFD);
+            m.set(JAVA_INT, 0, eventFd);
+            m.set(JAVA_INT, 4, gsi);
+            m.set(JAVA_INT, 8, deassign ? KvmConstants.IRQFD_FLAG_DEASSIGN : 0);
+            LibC.ioctl(fd, KvmIoctls.KVM_IRQFD, m.address(), "KVM_IRQFD");
+        }
+    }
+
     /** KVM_ENABLE_CAP on the VM with up to four arguments. */
     public void enableCap(int cap, long... args) {
         try (Arena arena = Arena.ofConfined()) {

@@ -1,0 +1,41 @@
+package javisor.vm.hypercall;
+
+import java.util.Optional;
+
+/**
+ * The hypercall numbers (docs/hypercalls.md). AxVisor's keep their numbers; Javisor's follow.
+ * {@code guests/sdk/javisor_hypercall.h} defines the same numbers, checked by a test.
+ */
+public enum Hypercall {
+    HYPERVISOR_DISABLE(0),
+    PREPARE_DISABLE(1),
+    DEBUG(2),
+    IVC_PUBLISH(3),
+    IVC_SUBSCRIBE(4),
+    IVC_UNPUBLISH(5),
+    IVC_UNSUBSCRIBE(6),
+    CPU_UP(7),
+    CPU_DOWN(8),
+    SYSTEM_DOWN(9),
+    GET_VM_ID(10),
+    IVC_NOTIFY(11);
+
+    private final long nr;
+
+    Hypercall(long nr) {
+        this.nr = nr;
+    }
+
+    public long nr() {
+        return nr;
+    }
+
+    public static Optional<Hypercall> of(long nr) {
+        for (Hypercall h : values()) {
+            if (h.nr == nr) {
+                return Optional.of(h);
+            }
+        }
+        return Optional.empty();
+    }
+}
