@@ -186,11 +186,16 @@ public final class VCpu implements AutoCloseable {
         return new VCpuExit.IoIn(port, size, count);
     }
 
+    /**
+     * A hypercall's number and arguments. Outside 64-bit mode the upper register halves are undefined, so they
+     * are cut to 32 bits, as KVM does for its own hypercalls (docs/hypercalls.md).
+     */
     private VCpuExit hypercall() {
         Regs regs = fd.getRegs();
-        return new VCpuExit.Hypercall(regs.get(Reg.RAX), new long[] {
-                regs.get(Reg.RDI), regs.get(Reg.RSI), regs.get(Reg.RDX),
-                regs.get(Reg.RCX), regs.get(Reg.R8), regs.get(Reg.R9)});
+        long mask = fd.getSregs().cs().l() ? -1L : 0xffff_ffffL;
+        return new VCpuExit.Hypercall(regs.get(Reg.RAX) & mask, new long[] {
+                regs.get(Reg.RDI) & mask, regs.get(Reg.RSI) & mask, regs.get(Reg.RDX) & mask,
+                regs.get(Reg.RCX) & mask, regs.get(Reg.R8) & mask, regs.get(Reg.R9) & mask});
     }
 
     private VCpuExit decodeMmio() {
