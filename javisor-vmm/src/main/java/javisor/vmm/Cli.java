@@ -183,7 +183,11 @@ public final class Cli {
             err.println("javisor: cannot open console file " + o.console + ": " + e.getMessage());
             return ExitStatus.USAGE;
         }
-        try (console; Vmm vmm = Vmm.init(definitions, c -> console)) {
+        // One VM owns the console as it is (byte for byte, as QEMU's serial); several share it line by line,
+        // each line tagged with its VM's name, so their output does not interleave mid-line.
+        Vmm.ConsoleFactory consoles = definitions.size() == 1 ? c -> console
+                : c -> new TaggedLines(console, "[" + c.base().name() + "] ");
+        try (console; Vmm vmm = Vmm.init(definitions, consoles)) {
             Thread hook = Thread.ofPlatform().unstarted(() -> vmm.stopAll("signal"));
             Runtime.getRuntime().addShutdownHook(hook);
             vmm.start();
@@ -216,6 +220,49 @@ public final class Cli {
             defs.add(ConfigSources.fromFile(p));
         }
         return defs;
+    }
+
+    /** A VM's console on a shared stream: whole lines, each with the VM's tag; a partial line waits for its end. */
+    static final class TaggedLines extends OutputStream {
+        private static final int MAX_LINE = 4096;
+        private final OutputStream shared;
+        private final byte[] tag;
+        private final java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+
+        TaggedLines(OutputStream shared, String tag) {
+            this.shared = shared;
+            this.tag = tag.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public synchronized void write(int b) throws IOException {
+            line.write(b);
+            if (b == '\n' || line.size() >= MAX_LINE) {
+                emit();
+            }
+        }
+
+        private void emit() throws IOException {
+            synchronized (shared) {
+                shared.write(tag);
+                line.writeTo(shared);
+                shared.flush();
+            }
+            line.reset();
+        }
+
+        @Override
+        public synchronized void flush() {
+            // a partial line stays until its end, or close()
+        }
+
+        @Override
+        public synchronized void close() throws IOException {
+            if (line.size() > 0) {
+                line.write('\n');
+                emit();
+            }
+        }
     }
 
     /** Standard output as a console: closing the console must not close the stream it writes to. */

@@ -472,7 +472,7 @@ public final class Vmm implements AutoCloseable {
                 ivc.leaveAll(e.vm);
                 e.vm.close();
                 try {
-                    e.console.flush();
+                    e.console.close(); // ends a partial last line and closes the VM's log
                 } catch (IOException ignored) {
                     // closing anyway
                 }
