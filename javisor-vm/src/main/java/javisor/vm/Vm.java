@@ -55,6 +55,7 @@ public final class Vm implements AutoCloseable {
     private int runningVcpus;
     private int parkedVcpus;
     private long startedNanos;
+    private long stoppedNanos;
 
     Vm(long id, String name, int cpuCount, VmFd vmFd, GuestMemory memory, IoPortBus ioPorts, MmioBus mmio,
        BootSpec boot, List<CpuidEntry> supportedCpuid, Serial16550 console, HypercallDispatcher hypercalls,
@@ -109,9 +110,12 @@ public final class Vm implements AutoCloseable {
         return console;
     }
 
-    /** Nanoseconds since {@link #start()}, 0 before. */
+    /** Nanoseconds the VM ran: from {@link #start()} to now, or to its stop; 0 before it started. */
     public synchronized long uptimeNanos() {
-        return startedNanos == 0 ? 0 : System.nanoTime() - startedNanos;
+        if (startedNanos == 0) {
+            return 0;
+        }
+        return (state == VmState.STOPPED && stoppedNanos != 0 ? stoppedNanos : System.nanoTime()) - startedNanos;
     }
 
     /** Exits by kind, summed over the vCPUs. */
@@ -436,6 +440,7 @@ public final class Vm implements AutoCloseable {
         runningVcpus--;
         if (runningVcpus <= 0 && (state == VmState.STOPPING || stopReason != null)) {
             state = VmState.STOPPED;
+            stoppedNanos = System.nanoTime();
         }
         notifyAll();
     }

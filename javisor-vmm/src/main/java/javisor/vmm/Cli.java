@@ -28,11 +28,18 @@ public final class Cli {
               javisor run CONFIG.toml...      run VMs from AxVisor-style configs until all have stopped
               javisor run --kernel FILE [--initrd FILE] [--cmdline STR] [--cpus N] [--memory MiB]
                                               run one kernel without a config, like QEMU's -kernel
+              javisor shell [--config-dir DIR] [CONFIG.toml...]
+                                              AxVisor's way: boot the VMs, then a shell to manage them while
+                                              they run (commands from standard input when it is not a terminal)
               javisor --help | --version
 
-            Options of run:
-              --console FILE   write the guests' serial output to FILE instead of standard output
+            Options:
+              --config-dir DIR run/shell: also every *.toml in DIR with [base], [kernel] and [devices]
+              --console FILE   run: the guests' serial output goes to FILE instead of standard output
+              --log-dir DIR    shell: each VM's console log goes to DIR/vm-ID-NAME.log
+                               (default: $TMPDIR/javisor-PID)
               --log LEVEL      log level: error, warning (default), info, debug, trace
+            With no CONFIG and no --config-dir, the VMs bundled in this build are used.
 
             Exit status: that of the VM (the first that failed, when several run): 0 when the guest
             powered off, (code << 1) | 1 after a write of code to the debug-exit port 0xf4 (as QEMU),
@@ -41,6 +48,7 @@ public final class Cli {
 
     private final PrintStream out;
     private final PrintStream err;
+    private boolean helpShown;
 
     private Cli(PrintStream out, PrintStream err) {
         this.out = out;
@@ -56,7 +64,10 @@ public final class Cli {
             return runVms(new RunOptions());
         }
         return switch (args.getFirst()) {
-            case "run" -> parseRun(args.subList(1, args.size())).map(this::runVms).orElse(ExitStatus.USAGE);
+            case "run" -> parseRun(args.subList(1, args.size()), false).map(this::runVms)
+                    .orElseGet(() -> helpShown ? ExitStatus.OK : ExitStatus.USAGE);
+            case "shell" -> parseRun(args.subList(1, args.size()), true).map(this::runShell)
+                    .orElseGet(() -> helpShown ? ExitStatus.OK : ExitStatus.USAGE);
             case "--help", "-h", "help" -> {
                 out.print(USAGE);
                 yield ExitStatus.OK;
@@ -83,6 +94,8 @@ public final class Cli {
     /** The options of {@code javisor run}. */
     static final class RunOptions {
         final List<Path> configs = new ArrayList<>();
+        final List<Path> configDirs = new ArrayList<>();
+        Path logDir;
         Path kernel;
         Path initrd;
         String cmdline;
@@ -92,10 +105,15 @@ public final class Cli {
         String logLevel;
     }
 
-    private Optional<RunOptions> parseRun(List<String> args) {
+    private Optional<RunOptions> parseRun(List<String> args, boolean shell) {
         RunOptions o = new RunOptions();
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
+            if (a.equals("--help") || a.equals("-h")) {
+                out.print(USAGE);
+                helpShown = true;
+                return Optional.empty();
+            }
             if (!a.startsWith("--")) {
                 o.configs.add(Path.of(a));
                 continue;
@@ -121,6 +139,8 @@ public final class Cli {
                     case "--memory", "-m" -> o.memoryMiB = parseIntIn(name, value, 1, 1 << 20);
                     case "--console" -> o.console = Path.of(value);
                     case "--log" -> o.logLevel = value;
+                    case "--config-dir" -> o.configDirs.add(Path.of(value));
+                    case "--log-dir" -> o.logDir = Path.of(value);
                     default -> {
                         usageError("unknown option " + name);
                         return Optional.empty();
@@ -131,8 +151,8 @@ public final class Cli {
                 return Optional.empty();
             }
         }
-        if (o.kernel == null && o.configs.isEmpty()) {
-            usageError("run needs CONFIG.toml files or --kernel FILE");
+        if (!shell && o.kernel == null && o.configs.isEmpty() && o.configDirs.isEmpty()) {
+            usageError("run needs CONFIG.toml files, --config-dir DIR or --kernel FILE");
             return Optional.empty();
         }
         if (o.kernel == null && (o.initrd != null || o.cmdline != null)) {
@@ -194,13 +214,63 @@ public final class Cli {
             vmm.awaitAll();
             Runtime.getRuntime().removeShutdownHook(hook);
             return report(vmm);
-        } catch (VmCreateException | ConfigException e) {
+        } catch (VmCreateException | ConfigException | VmmException e) {
             err.println("javisor: " + e.getMessage());
             return ExitStatus.USAGE;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return ExitStatus.HOST_ERROR;
         } catch (IOException | RuntimeException e) {
+            err.println("javisor: " + e);
+            return ExitStatus.HOST_ERROR;
+        }
+    }
+
+    /**
+     * AxVisor's main: check virtualization, create the VMs, start them, and run the shell while they run. Each
+     * VM's console goes to its own log file, never into the shell's output; {@code vm console} attaches to it.
+     */
+    private int runShell(RunOptions o) {
+        if (o.logLevel != null) {
+            try {
+                ConsoleLoggerFinder.setLevel(o.logLevel);
+            } catch (IllegalArgumentException e) {
+                return usageError(e.getMessage());
+            }
+        }
+        try {
+            Vmm.checkVirtualization();
+        } catch (VirtualizationUnavailableException e) {
+            err.println("javisor: KVM is not usable: " + e.getMessage());
+            return ExitStatus.NO_KVM;
+        }
+        Path logDir = o.logDir != null ? o.logDir
+                : Path.of(System.getProperty("java.io.tmpdir"), "javisor-" + Vmm.pid());
+        try {
+            Files.createDirectories(logDir);
+        } catch (IOException e) {
+            err.println("javisor: cannot create the log folder " + logDir + ": " + e.getMessage());
+            return ExitStatus.USAGE;
+        }
+        Vmm.ConsoleFactory logs = new Vmm.ConsoleFactory() {
+            @Override
+            public OutputStream consoleFor(VmConfig config) throws IOException {
+                return Files.newOutputStream(logFileFor(config).orElseThrow());
+            }
+
+            @Override
+            public Optional<Path> logFileFor(VmConfig config) {
+                String name = config.base().name().replaceAll("[^A-Za-z0-9._-]", "_");
+                return Optional.of(logDir.resolve("vm-" + config.base().id() + "-" + name + ".log"));
+            }
+        };
+        try (Vmm vmm = Vmm.init(definitions(o), logs)) {
+            vmm.start();
+            return javisor.vmm.shell.Shell.run(vmm, System.in, out, err, System.console() != null);
+        } catch (VmCreateException | ConfigException | VmmException e) {
+            err.println("javisor: " + e.getMessage());
+            return ExitStatus.USAGE;
+        } catch (RuntimeException e) {
             err.println("javisor: " + e);
             return ExitStatus.HOST_ERROR;
         }
@@ -213,8 +283,11 @@ public final class Cli {
                     o.cpus, o.memoryMiB);
             defs.add(new Vmm.VmDefinition(c, ImageResolver.directory(Path.of(""))));
         }
-        if (o.kernel == null && o.configs.isEmpty()) {
+        if (o.kernel == null && o.configs.isEmpty() && o.configDirs.isEmpty()) {
             defs.addAll(ConfigSources.bundled());
+        }
+        for (Path dir : o.configDirs) {
+            defs.addAll(ConfigSources.fromDirectory(dir));
         }
         for (Path p : o.configs) {
             defs.add(ConfigSources.fromFile(p));

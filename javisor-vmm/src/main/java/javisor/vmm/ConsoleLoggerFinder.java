@@ -46,9 +46,11 @@ public final class ConsoleLoggerFinder extends System.LoggerFinder {
             return name;
         }
 
+        /** The chosen level applies to Javisor's loggers; the JDK's own stay at WARNING (their debug is noise). */
         @Override
         public boolean isLoggable(Level l) {
-            return l != Level.OFF && l.getSeverity() >= level.getSeverity();
+            Level threshold = name.startsWith("javisor") ? level : Level.WARNING;
+            return l != Level.OFF && threshold != Level.OFF && l.getSeverity() >= threshold.getSeverity();
         }
 
         @Override

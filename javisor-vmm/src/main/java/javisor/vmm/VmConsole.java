@@ -73,6 +73,18 @@ public final class VmConsole extends OutputStream {
         return new Attachment(terminal);
     }
 
+    /**
+     * As {@link #attach(OutputStream)}, first writing the recent output when {@code replayRecent}; in one step, so
+     * no byte is lost or shown twice between the replay and the attach.
+     */
+    public synchronized Attachment attach(OutputStream terminal, boolean replayRecent) throws IOException {
+        if (replayRecent) {
+            terminal.write(recentOutput());
+            terminal.flush();
+        }
+        return attach(terminal);
+    }
+
     /** Sends {@code bytes} to the guest as serial input; returns how many the UART took. */
     public int sendInput(byte[] bytes) {
         Serial16550 u = uart.get();

@@ -1,0 +1,16 @@
+package javisor.vmm.shell;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Javisor's command tree: AxVisor's base commands (without the file-system ones), wait, and the vm group. */
+final class ShellCommands {
+    private ShellCommands() {
+    }
+
+    static CommandTree tree() {
+        List<CommandSpec> top = new ArrayList<>(BaseCommands.specs());
+        top.add(VmCommands.group());
+        return new CommandTree(top);
+    }
+}

@@ -1,0 +1,22 @@
+package javisor.vmm.shell;
+
+import java.io.PrintWriter;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+import javisor.vmm.Vmm;
+
+/**
+ * What commands run against: the hypervisor, the command tree (for help), where results and errors go, and
+ * whether a person is at a terminal.
+ *
+ * @param errors    prints one error message (without the {@code error: } prefix, which it adds)
+ * @param consoles  attaches the terminal to a VM's console; empty when not interactive
+ */
+record ShellContext(Vmm vmm, CommandTree commands, PrintWriter out, Consumer<String> errors, boolean interactive,
+                    Optional<ConsoleAttacher> consoles) {
+    void error(String message) {
+        out.flush(); // keep results and errors in order when both go to one terminal
+        errors.accept(message);
+    }
+}

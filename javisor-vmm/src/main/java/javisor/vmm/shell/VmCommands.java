@@ -1,0 +1,316 @@
+package javisor.vmm.shell;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+
+import javisor.vm.Vm;
+import javisor.vm.VmState;
+import javisor.vm.config.VmConfig;
+import javisor.vmm.ConfigSources;
+import javisor.vmm.Vmm;
+import javisor.vmm.VmInfo;
+
+import static javisor.vmm.shell.CommandSpec.command;
+
+/**
+ * The {@code vm} group: AxVisor's create, start, stop, suspend, resume, restart, delete, list and show, with
+ * the options AxVisor parses but ignores made to work, plus {@code vm console} and {@code vm stats}.
+ */
+final class VmCommands {
+    private static final OptionSpec FORCE_STOP = OptionSpec.flag('f', "force",
+            "also act on a VM that is already stopping, waiting for it");
+
+    private VmCommands() {
+    }
+
+    /** One VM's part of a command on several: failures are reported and the next VM is tried. */
+    @FunctionalInterface
+    private interface VmAction {
+        void run(long id) throws InterruptedException;
+    }
+
+    static CommandSpec group() {
+        List<CommandSpec> subs = List.of(
+                command("vm list", "list the VMs", """
+                        Columns: ID, NAME, STATE, VCPUS, MEMORY (guest RAM), UPTIME ("-" unless running).
+                        --format json prints {"vms":[{"id":1,"name":"hello","state":"running","vcpus":1,
+                        "memory":67108864,"uptime_ms":1234}]}, memory in bytes. Every VM is listed, stopped
+                        ones included, with or without -a.""",
+                        ArgSpec.NONE, VmCommands::list,
+                        OptionSpec.flag('a', "all", "list every VM, stopped ones too (always the case)"),
+                        OptionSpec.value('\0', "format", "FORMAT", "output format", "table", "json")),
+                command("vm show", "show a VM", """
+                        Shows the VM's state, vCPUs, memory, uptime, why it stopped, its kernel, console log and
+                        config file.""",
+                        ArgSpec.one("ID", ValueKind.VM_ID), VmCommands::show,
+                        OptionSpec.flag('f', "full", "also show memory regions, kernel, devices, pinning, stats"),
+                        OptionSpec.flag('c', "config", "also print the VM's config as TOML"),
+                        OptionSpec.flag('s', "stats", "also show the exit statistics")),
+                command("vm stats", "show a VM's exits by reason, uptime and memory", """
+                        Exits by reason summed over the vCPUs, then each vCPU's.""",
+                        ArgSpec.one("ID", ValueKind.VM_ID), VmCommands::stats),
+                command("vm create", "create VMs from config files", """
+                        Reads each AxVisor-style TOML config and builds the VM; it is left LOADED (start it with
+                        'vm start'). The options change every config given: --name its name, --cpu its cpu_num,
+                        --memory the size of its first memory region. A VM id already in use is refused unless
+                        --force, which deletes that VM (and its console log) first.""",
+                        ArgSpec.oneOrMore("CFG", ValueKind.FILE), VmCommands::create,
+                        OptionSpec.value('n', "name", "NAME", "use NAME instead of the config's name"),
+                        OptionSpec.value('c', "cpu", "N", "use N vCPUs instead of the config's cpu_num"),
+                        OptionSpec.value('m', "memory", "MiB", "make the first memory region MiB mebibytes"),
+                        OptionSpec.flag('f', "force", "replace a VM that has the same id")),
+                command("vm start", "start VMs (every LOADED or STOPPED one when no ID is given)", """
+                        A LOADED VM boots; a STOPPED one is rebuilt from its config and images and boots afresh.
+                        The shell returns at once (-d, the default); with -c it attaches to the VM's console as
+                        'vm console' does.""",
+                        ArgSpec.any("ID", ValueKind.VM_ID), VmCommands::start,
+                        OptionSpec.flag('d', "detach", "return to the shell once started (the default)"),
+                        OptionSpec.flag('c', "console", "attach to the console once started (one ID only)")),
+                command("vm stop", "stop VMs", """
+                        Kicks every vCPU out of the guest and waits for the VM to reach STOPPED. A LOADED VM just
+                        becomes STOPPED. -g is accepted for AxVisor compatibility and does a normal stop: there is
+                        no way yet to ask a guest to shut itself down (no ACPI power button), and a normal stop
+                        already stops the vCPUs and flushes the console log cleanly.""",
+                        ArgSpec.oneOrMore("ID", ValueKind.VM_ID), VmCommands::stop, FORCE_STOP,
+                        OptionSpec.flag('g', "graceful", "the same as a normal stop (see above)")),
+                command("vm suspend", "pause running VMs", """
+                        Every vCPU leaves the guest and waits; 'vm resume' continues where it stopped.""",
+                        ArgSpec.oneOrMore("ID", ValueKind.VM_ID), VmCommands::suspend),
+                command("vm resume", "continue suspended VMs", "",
+                        ArgSpec.oneOrMore("ID", ValueKind.VM_ID), VmCommands::resume),
+                command("vm restart", "reset VMs: stop, rebuild from the config, boot", """
+                        A running or suspended VM is stopped first; a LOADED or STOPPED one just boots. The guest
+                        gets fresh memory and vCPUs, as after a power cycle.""",
+                        ArgSpec.oneOrMore("ID", ValueKind.VM_ID), VmCommands::restart, FORCE_STOP),
+                command("vm delete", "delete a VM", """
+                        A STOPPED VM is deleted at once; any other needs --force, which stops it first. Its
+                        console log file is removed too unless --keep-data.""",
+                        ArgSpec.one("ID", ValueKind.VM_ID), VmCommands::delete,
+                        OptionSpec.flag('f', "force", "delete a VM that is not STOPPED, stopping it first"),
+                        OptionSpec.flag('\0', "keep-data", "keep the VM's console log file")),
+                command("vm console", "attach to a VM's serial console", """
+                        Shows the console's recent output, then connects the terminal to the VM's serial port:
+                        what the guest prints appears, what you type goes to the guest (Ctrl-C too).
+                        Ctrl-] returns to the shell; so does the VM stopping. In a script (standard input not a
+                        terminal) it prints the recent output and returns.""",
+                        ArgSpec.one("ID", ValueKind.VM_ID), VmCommands::console));
+        CommandSpec help = command("vm help", "show the vm commands, or one's help", "",
+                ArgSpec.optional("COMMAND", ValueKind.COMMAND), VmCommands::help);
+        List<CommandSpec> all = new ArrayList<>(subs);
+        all.add(help);
+        return new CommandSpec("vm", "manage virtual machines", """
+                ID is a VM's id as 'vm list' shows it, or its name when no other VM has that name.""",
+                ArgSpec.NONE, List.of(), all, VmCommands::groupHelp);
+    }
+
+    private static Outcome groupHelp(Invocation inv) {
+        inv.shell().out().print(Help.forCommand(inv.command()));
+        return Outcome.SUCCESS;
+    }
+
+    private static Outcome help(Invocation inv) {
+        CommandTree tree = inv.shell().commands();
+        List<String> p = new ArrayList<>(List.of("vm"));
+        p.addAll(inv.args().positionals());
+        inv.shell().out().print(Help.forCommand(tree.find(p)));
+        return Outcome.SUCCESS;
+    }
+
+    private static Outcome list(Invocation inv) {
+        List<VmInfo> vms = inv.shell().vmm().list();
+        String format = inv.args().value("format").orElse("table");
+        if (format.equals("json")) {
+            inv.shell().out().print(VmViews.json(vms));
+        } else {
+            inv.shell().out().print(vms.isEmpty() ? "no VMs\n" : VmViews.table(vms));
+        }
+        return Outcome.SUCCESS;
+    }
+
+    private static Outcome show(Invocation inv) {
+        Vmm vmm = inv.shell().vmm();
+        long id = VmRefs.resolve(vmm, inv.args().positionals().getFirst());
+        VmInfo v = vmm.info(id);
+        VmConfig c = vmm.config(id);
+        StringBuilder sb = new StringBuilder(VmViews.basic(v, c));
+        boolean full = inv.flag("full");
+        if (full) {
+            sb.append(VmViews.details(c));
+        }
+        if (full || inv.flag("stats")) {
+            sb.append(VmViews.stats(v));
+        }
+        if (inv.flag("config")) {
+            sb.append("config:\n").append(c.toToml());
+        }
+        inv.shell().out().print(sb);
+        return Outcome.SUCCESS;
+    }
+
+    private static Outcome stats(Invocation inv) {
+        Vmm vmm = inv.shell().vmm();
+        inv.shell().out().print(VmViews.stats(vmm.info(VmRefs.resolve(vmm, inv.args().positionals().getFirst()))));
+        return Outcome.SUCCESS;
+    }
+
+    private static Outcome create(Invocation inv) throws InterruptedException {
+        ConfigOverrides overrides = new ConfigOverrides(inv.args().value("name"),
+                inv.args().value("cpu").map(s -> OptionalInt.of((int) number("--cpu", s, Integer.MAX_VALUE)))
+                        .orElse(OptionalInt.empty()),
+                inv.args().value("memory").map(s -> OptionalLong.of(number("--memory", s, Long.MAX_VALUE)))
+                        .orElse(OptionalLong.empty()));
+        Vmm vmm = inv.shell().vmm();
+        boolean force = inv.flag("force");
+        return each(inv, inv.args().positionals(), file -> {
+            Vmm.VmDefinition read = ConfigSources.fromFile(Path.of(file));
+            VmConfig config = overrides.applyTo(read.config());
+            long id = config.base().id();
+            if (force && exists(vmm, id)) {
+                String old = vmm.vm(id).describe();
+                vmm.delete(id, true, false);
+                inv.shell().out().println("deleted " + old + " to replace it");
+            }
+            Vm vm = vmm.create(new Vmm.VmDefinition(config, read.images()));
+            inv.shell().out().println("created " + vm.describe());
+        });
+    }
+
+    private static long number(String option, String s, long max) {
+        try {
+            long n = Long.parseLong(s.replace("_", ""));
+            if (n >= 0 && n <= max) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new ShellException(option + " expects a number, got '" + s + "'");
+    }
+
+    private static boolean exists(Vmm vmm, long id) {
+        return vmm.list().stream().anyMatch(v -> v.id() == id);
+    }
+
+    private static Outcome start(Invocation inv) throws Exception {
+        Vmm vmm = inv.shell().vmm();
+        List<String> ids = inv.args().positionals();
+        boolean console = inv.flag("console");
+        if (console && inv.flag("detach")) {
+            throw new ShellException("--detach and --console cannot be combined");
+        }
+        if (console && ids.size() != 1) {
+            throw new ShellException("--console attaches to one VM: give exactly one ID");
+        }
+        List<String> targets = ids;
+        if (ids.isEmpty()) {
+            // AxVisor's 'vm start' without ids: every VM that can start; the others are left as they are
+            targets = vmm.list().stream().filter(v -> v.state() == VmState.LOADED || v.state() == VmState.STOPPED)
+                    .map(v -> Long.toString(v.id())).toList();
+            if (targets.isEmpty()) {
+                inv.shell().out().println(vmm.list().isEmpty() ? "there are no VMs" : "no VM is LOADED or STOPPED");
+                return Outcome.SUCCESS;
+            }
+        }
+        Outcome outcome = eachVm(inv, targets, id -> {
+            vmm.start(id);
+            inv.shell().out().println("started " + vmm.vm(id).describe());
+        });
+        if (console && outcome == Outcome.SUCCESS) {
+            return attach(inv, VmRefs.resolve(vmm, ids.getFirst()));
+        }
+        return outcome;
+    }
+
+    private static Outcome stop(Invocation inv) throws InterruptedException {
+        Vmm vmm = inv.shell().vmm();
+        boolean force = inv.flag("force");
+        return eachVm(inv, inv.args().positionals(), id -> {
+            String name = vmm.vm(id).describe();
+            vmm.stop(id, force);
+            inv.shell().out().println("stopped " + name);
+        });
+    }
+
+    private static Outcome suspend(Invocation inv) throws InterruptedException {
+        Vmm vmm = inv.shell().vmm();
+        return eachVm(inv, inv.args().positionals(), id -> {
+            vmm.suspend(id);
+            inv.shell().out().println("suspended " + vmm.vm(id).describe());
+        });
+    }
+
+    private static Outcome resume(Invocation inv) throws InterruptedException {
+        Vmm vmm = inv.shell().vmm();
+        return eachVm(inv, inv.args().positionals(), id -> {
+            vmm.resume(id);
+            inv.shell().out().println("resumed " + vmm.vm(id).describe());
+        });
+    }
+
+    private static Outcome restart(Invocation inv) throws InterruptedException {
+        Vmm vmm = inv.shell().vmm();
+        boolean force = inv.flag("force");
+        return eachVm(inv, inv.args().positionals(), id -> {
+            vmm.restart(id, force);
+            inv.shell().out().println("restarted " + vmm.vm(id).describe());
+        });
+    }
+
+    private static Outcome delete(Invocation inv) {
+        Vmm vmm = inv.shell().vmm();
+        long id = VmRefs.resolve(vmm, inv.args().positionals().getFirst());
+        VmInfo v = vmm.info(id);
+        boolean keep = inv.flag("keep-data");
+        vmm.delete(id, inv.flag("force"), keep);
+        inv.shell().out().println("deleted " + BaseCommands.describe(v)
+                + (keep && !v.consoleLog().isEmpty() ? "; its console log stays at " + v.consoleLog() : ""));
+        return Outcome.SUCCESS;
+    }
+
+    private static Outcome console(Invocation inv) throws Exception {
+        Vmm vmm = inv.shell().vmm();
+        return attach(inv, VmRefs.resolve(vmm, inv.args().positionals().getFirst()));
+    }
+
+    /** The terminal attaches; a script gets the recent output instead (there is nobody to type). */
+    private static Outcome attach(Invocation inv, long id) throws Exception {
+        Vmm vmm = inv.shell().vmm();
+        Optional<ConsoleAttacher> attacher = inv.shell().consoles();
+        if (attacher.isPresent()) {
+            attacher.get().attach(vmm, id);
+        } else {
+            String recent = new String(vmm.console(id).recentOutput(), StandardCharsets.UTF_8);
+            inv.shell().out().print(recent.isEmpty() || recent.endsWith("\n") ? recent : recent + "\n");
+        }
+        return Outcome.SUCCESS;
+    }
+
+    private static Outcome eachVm(Invocation inv, List<String> words, VmAction action) throws InterruptedException {
+        Vmm vmm = inv.shell().vmm();
+        return each(inv, words, w -> action.run(VmRefs.resolve(vmm, w)));
+    }
+
+    /** Runs {@code action} on every word; one failing does not stop the others, but fails the command. */
+    private static Outcome each(Invocation inv, List<String> words, WordAction action) throws InterruptedException {
+        boolean ok = true;
+        for (String w : words) {
+            try {
+                action.run(w);
+            } catch (RuntimeException e) {
+                inv.shell().error(Errors.message(e));
+                ok = false;
+            }
+        }
+        return ok ? Outcome.SUCCESS : Outcome.FAILURE;
+    }
+
+    @FunctionalInterface
+    private interface WordAction {
+        void run(String word) throws InterruptedException;
+    }
+}
