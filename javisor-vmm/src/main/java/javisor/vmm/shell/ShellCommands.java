@@ -3,7 +3,7 @@ package javisor.vmm.shell;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Javisor's command tree: AxVisor's base commands (without the file-system ones), wait, and the vm group. */
+/** Javisor's command tree: AxVisor's base commands (without the file-system ones), wait, and the vm and ivc groups. */
 final class ShellCommands {
     private ShellCommands() {
     }
@@ -11,6 +11,7 @@ final class ShellCommands {
     static CommandTree tree() {
         List<CommandSpec> top = new ArrayList<>(BaseCommands.specs());
         top.add(VmCommands.group());
+        top.add(IvcCommands.group());
         return new CommandTree(top);
     }
 }

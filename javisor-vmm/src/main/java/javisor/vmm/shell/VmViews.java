@@ -39,6 +39,11 @@ final class VmViews {
             rows.add(new String[] {Long.toString(v.id()), v.name(), state(v.state()), Integer.toString(v.vcpus()),
                     Units.bytes(v.memoryBytes()), uptime(v)});
         }
+        return columns(rows);
+    }
+
+    /** Rows as left-aligned columns two spaces apart; the first row is the header. */
+    static String columns(List<String[]> rows) {
         int[] width = new int[rows.getFirst().length];
         for (String[] r : rows) {
             for (int c = 0; c < r.length; c++) {
