@@ -6,4 +6,6 @@ module javisor.vm {
     exports javisor.vm.config;
     exports javisor.vm.hypercall;
     exports javisor.vm.loader;
+    exports javisor.vm.linux;
+    exports javisor.vm.platform;
 }

@@ -27,8 +27,7 @@ public final class VCpu implements AutoCloseable {
     /** The I/O port whose 32-bit writes are hypercalls (docs/hypercalls.md). */
     public static final int HYPERCALL_PORT = 0xe0;
 
-    private static final int MSR_IA32_MISC_ENABLE = 0x1a0;
-    private static final long MISC_ENABLE_FAST_STRING = 1;
+    private static final System.Logger LOG = System.getLogger("javisor.vcpu");
     private static final int FPU_CONTROL_WORD_RESET = 0x37f;
     private static final int MXCSR_RESET = 0x1f80;
     private static final int MAX_INSTRUCTION_BYTES = 15;
@@ -65,9 +64,19 @@ public final class VCpu implements AutoCloseable {
      * before {@link #boot} and the first run.
      */
     public void configure(List<CpuidEntry> supportedCpuid, int cpuCount) {
-        fd.setCpuid2(CpuidNormalizer.normalize(supportedCpuid, id, cpuCount));
-        fd.setMsrs(List.of(new Msr(MSR_IA32_MISC_ENABLE, MISC_ENABLE_FAST_STRING)));
+        fd.setCpuid2(CpuTopology.apply(CpuidNormalizer.normalize(supportedCpuid, id, cpuCount), id, cpuCount));
+        // After KVM_SET_CPUID2, which KVM checks MSR writes against. An MSR KVM refuses (a host without MTRR
+        // emulation) is skipped: the guest then runs as it would on a firmware that left it alone.
+        for (Msr msr : FirmwareCpuState.bootMsrs()) {
+            try {
+                fd.setMsrs(List.of(msr));
+            } catch (IllegalStateException refused) {
+                LOG.log(System.Logger.Level.DEBUG, "vCPU {0}: KVM refused MSR 0x{1}", id,
+                        Integer.toHexString(msr.index()));
+            }
+        }
         fd.setFpu(FPU_CONTROL_WORD_RESET, MXCSR_RESET);
+        fd.setLapic(FirmwareCpuState.withLegacyLints(fd.getLapic()));
     }
 
     /** Puts the vCPU in {@code mode} at {@code entry}, with {@code registers} set on top of the mode's defaults. */

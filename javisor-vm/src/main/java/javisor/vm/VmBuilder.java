@@ -4,14 +4,17 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 
 import javisor.devices.BusRange;
+import javisor.devices.CmosRtc;
 import javisor.devices.DebugExitPort;
 import javisor.devices.HypervisorApi;
+import javisor.devices.I8042;
 import javisor.devices.IoPortBus;
 import javisor.devices.MmioBus;
 import javisor.devices.PowerOffPort;
@@ -28,6 +31,8 @@ import javisor.sys.kvm.CpuidEntry;
 import javisor.sys.kvm.Kvm;
 import javisor.sys.kvm.KvmConstants;
 import javisor.sys.kvm.VmFd;
+import javisor.vcpu.CpuTemplate;
+import javisor.vm.config.I8042Reset;
 import javisor.vm.config.KernelConfig;
 import javisor.vm.config.MemoryRegionConfig;
 import javisor.vm.config.VmConfig;
@@ -38,6 +43,13 @@ import javisor.vm.loader.ImageException;
 import javisor.vm.loader.ImageFormat;
 import javisor.vm.loader.ImageLoader;
 import javisor.vm.loader.LoadRequest;
+import javisor.vm.linux.LinuxBoot;
+import javisor.vm.linux.LinuxBootRequest;
+import javisor.vm.linux.LinuxEntry;
+import javisor.vm.linux.LinuxLoader;
+import javisor.vm.platform.E820Map;
+import javisor.vm.platform.PlatformSpec;
+import javisor.vm.platform.PlatformTables;
 
 /**
  * Assembles a VM from its config, read top to bottom as a boot script: KVM VM, platform, memory, devices,
@@ -45,6 +57,7 @@ import javisor.vm.loader.LoadRequest;
  * before the failure is released.
  */
 public final class VmBuilder {
+    private static final System.Logger LOG = System.getLogger("javisor.vm");
     /** KVM_SET_TSS_ADDR needs three pages and KVM_SET_IDENTITY_MAP_ADDR one, in guest-physical space that is not RAM. */
     private static final long TSS_AREA_SIZE = 0x4000;
     private static final long PREFERRED_TSS_AREA = 0xfffb_c000L;
@@ -84,11 +97,13 @@ public final class VmBuilder {
             Serial16550 com1 = new Serial16550(console,
                     asserted -> api.setIrqLevel(vmId, Serial16550.COM1_IRQ, asserted));
             attachLegacyDevices(ioPorts, com1, request -> self[0].onDeviceStop(request));
-            BootSpec boot = loadImages(config.kernel(), images, mem, who);
+            attachPcDevices(ioPorts, request -> self[0].onDeviceStop(request), config.devices().i8042Reset(), vmId,
+                    mem);
+            BootSpec boot = loadImages(config, images, mem, who);
             Optional<IvcWindow> window = IvcWindow.of(config);
             window.ifPresent(w -> checkIvcWindow(w, mem, who));
             Vm vm = new Vm(vmId, config.base().name(), config.base().cpuNum(), vmFd, mem, ioPorts,
-                    mmio, boot, supportedCpuid, com1, hypercalls, window, owned);
+                    mmio, boot, cpuModel(config), com1, hypercalls, window, owned);
             self[0] = vm;
             vm.transition(VmState.LOADED);
             return vm;
@@ -220,7 +235,40 @@ public final class VmBuilder {
                 new PowerOffPort(control));
     }
 
-    private static BootSpec loadImages(KernelConfig kernel, ImageResolver images, GuestMemory memory, String who) {
+    /**
+     * The CPUID the VM's vCPUs start from: KVM's supported set with the config's CPU template applied. A template
+     * only clears feature bits, which the per-vCPU normalizer and topology steps neither set nor read, so applying
+     * it once here equals applying it after them.
+     */
+    private List<CpuidEntry> cpuModel(VmConfig config) {
+        return CpuTemplate.named(config.base().cpuTemplate()).orElseThrow().apply(supportedCpuid);
+    }
+
+    /** The keyboard controller (its reset line) and the CMOS RTC, which PC guests and Linux expect. */
+    private void attachPcDevices(IoPortBus ioPorts, VmControl control, I8042Reset reset, long vmId,
+                                 GuestMemory memory) {
+        I8042 i8042 = new I8042(control,
+                reset == I8042Reset.RESET ? I8042.ResetAction.RESET : I8042.ResetAction.STOP,
+                asserted -> api.setIrqLevel(vmId, I8042.KEYBOARD_IRQ, asserted),
+                asserted -> api.setIrqLevel(vmId, I8042.AUX_IRQ, asserted));
+        // Two one-byte ranges: the system control port 0x61 between them belongs to someone else.
+        ioPorts.register(new BusRange(I8042.DATA_PORT, 1), "i8042 data", i8042.dataPort());
+        ioPorts.register(new BusRange(I8042.COMMAND_PORT, 1), "i8042 status/command", i8042.commandPort());
+        long below4g = 0;
+        long above4g = 0;
+        for (GuestRegion r : memory.regions()) {
+            if (Long.compareUnsigned(r.start().value(), 1L << 32) < 0) {
+                below4g += r.size();
+            } else {
+                above4g += r.size();
+            }
+        }
+        ioPorts.register(new BusRange(CmosRtc.PORT, CmosRtc.SIZE), "CMOS RTC",
+                new CmosRtc(Clock.systemUTC(), below4g, above4g));
+    }
+
+    private static BootSpec loadImages(VmConfig config, ImageResolver images, GuestMemory memory, String who) {
+        KernelConfig kernel = config.kernel();
         byte[] kernelImage = readImage(images, kernel.kernelPath(), "kernel_path", who);
         if (kernel.biosPath().isPresent()) {
             loadRaw(memory, readImage(images, kernel.biosPath().get(), "bios_path", who),
@@ -237,10 +285,41 @@ public final class VmBuilder {
                     at.isPresent() ? Optional.of(GuestAddress.of(at.getAsLong())) : Optional.empty());
         }
         try {
+            if (isLinux(request.format(), kernelImage)) {
+                return loadLinux(config.base().cpuNum(), request, kernelImage, memory, who);
+            }
             return ImageLoader.load(memory, kernelImage, request);
         } catch (ImageException e) {
             throw new VmCreateException(who + ": " + images.describe(kernel.kernelPath()) + ": " + e.getMessage(), e);
         }
+    }
+
+    private static boolean isLinux(ImageFormat format, byte[] image) {
+        return switch (format) {
+            case LINUX, PVH, LINUX64 -> true;
+            case AUTO -> !ImageLoader.isMultiboot(image) && LinuxLoader.isLinuxKernel(image);
+            case RAW, ELF, MULTIBOOT -> false;
+        };
+    }
+
+    /**
+     * A Linux kernel, with no firmware: the ACPI and MP tables go where a BIOS leaves them (when RAM is there),
+     * then the kernel, initrd, command line and zero page or PVH start info, which point at them.
+     */
+    private static BootSpec loadLinux(int cpuCount, LoadRequest request, byte[] image, GuestMemory memory,
+                                      String who) {
+        Optional<GuestAddress> rsdp = PlatformTables.fits(memory)
+                ? Optional.of(PlatformTables.write(memory, PlatformSpec.of(cpuCount)).rsdp())
+                : Optional.empty();
+        LinuxEntry entry = switch (request.format()) {
+            case PVH -> LinuxEntry.PVH;
+            case LINUX64 -> LinuxEntry.BOOT_PROTOCOL_64;
+            default -> LinuxEntry.AUTO;
+        };
+        LinuxBoot boot = LinuxLoader.load(memory, image, new LinuxBootRequest(request.cmdline(), request.ramdisk(),
+                request.ramdiskAddress(), E820Map.forGuest(memory.regions()), rsdp, entry));
+        LOG.log(System.Logger.Level.DEBUG, "{0}: {1}", who, boot.describe());
+        return boot.bootSpec(request.format() == ImageFormat.AUTO ? ImageFormat.LINUX : request.format());
     }
 
     /** A raw copy, as AxVisor loads its x86 BIOS. */

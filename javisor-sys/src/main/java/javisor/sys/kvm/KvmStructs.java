@@ -94,6 +94,10 @@ public final class KvmStructs {
     public static final StructLayout KVM_MP_STATE = structLayout(JAVA_INT.withName("mp_state"))
             .withName("kvm_mp_state");
 
+    /** The local APIC's register page, as KVM_GET_LAPIC and KVM_SET_LAPIC copy it (KVM_APIC_REG_SIZE bytes). */
+    public static final StructLayout KVM_LAPIC_STATE = structLayout(sequenceLayout(1024, JAVA_BYTE).withName("regs"))
+            .withName("kvm_lapic_state");
+
     public static final StructLayout KVM_ENABLE_CAP = structLayout(
             JAVA_INT.withName("cap"), JAVA_INT.withName("flags"), sequenceLayout(4, JAVA_LONG).withName("args"),
             sequenceLayout(64, JAVA_BYTE).withName("pad")).withName("kvm_enable_cap");

@@ -133,6 +133,28 @@ public final class VcpuFd implements AutoCloseable {
         }
     }
 
+    /** KVM_GET_LAPIC: the in-kernel local APIC's 1024-byte register page. */
+    public byte[] getLapic() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(KvmStructs.KVM_LAPIC_STATE);
+            LibC.ioctl(fd, KvmIoctls.KVM_GET_LAPIC, s.address(), "KVM_GET_LAPIC");
+            return s.toArray(JAVA_BYTE);
+        }
+    }
+
+    /** KVM_SET_LAPIC: replaces the in-kernel local APIC's register page with {@code regs} (1024 bytes). */
+    public void setLapic(byte[] regs) {
+        if (regs.length != KvmStructs.KVM_LAPIC_STATE.byteSize()) {
+            throw new IllegalArgumentException("kvm_lapic_state is " + KvmStructs.KVM_LAPIC_STATE.byteSize()
+                    + " bytes, not " + regs.length);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(KvmStructs.KVM_LAPIC_STATE);
+            s.copyFrom(MemorySegment.ofArray(regs));
+            LibC.ioctl(fd, KvmIoctls.KVM_SET_LAPIC, s.address(), "KVM_SET_LAPIC");
+        }
+    }
+
     /** KVM_TRANSLATE: the guest-physical address a linear address maps to under the vCPU's paging. */
     public Translation translate(long linearAddress) {
         try (Arena arena = Arena.ofConfined()) {

@@ -5,7 +5,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * {@code [base]}: AxVisor's VMBaseConfig.
+ * {@code [base]}: AxVisor's VMBaseConfig, plus Javisor's {@code cpu_template}.
  *
  * @param id          the VM id, 0 or more (AxVisor keys bundled images by it)
  * @param name        the display name
@@ -13,10 +13,18 @@ import java.util.Optional;
  * @param cpuNum      the number of vCPUs, 1 to {@link #MAX_CPUS}
  * @param physCpuIds  empty, or one host CPU number per vCPU: the CPU the vCPU thread is pinned to
  * @param physCpuSets empty, or one non-zero host CPU bitmask per vCPU: the vCPU thread's affinity
+ * @param cpuTemplate the CPU model's name ({@link javisor.vcpu.CpuTemplate#names()}); "host" by default
  */
 public record BaseConfig(long id, String name, VmType vmType, int cpuNum, List<Long> physCpuIds,
-                         List<Long> physCpuSets) {
+                         List<Long> physCpuSets, String cpuTemplate) {
     public static final int MAX_CPUS = 255;
+    public static final String DEFAULT_CPU_TEMPLATE = javisor.vcpu.CpuTemplate.HOST.name();
+
+    /** A {@code [base]} with the default CPU template. */
+    public BaseConfig(long id, String name, VmType vmType, int cpuNum, List<Long> physCpuIds,
+                      List<Long> physCpuSets) {
+        this(id, name, vmType, cpuNum, physCpuIds, physCpuSets, DEFAULT_CPU_TEMPLATE);
+    }
 
     public BaseConfig {
         Objects.requireNonNull(name, "name");
@@ -33,6 +41,13 @@ public record BaseConfig(long id, String name, VmType vmType, int cpuNum, List<L
             Checks.require("phys_cpu_sets", checkPerCpuLength(physCpuSets.size(), cpuNum));
             physCpuSets.forEach(mask -> Checks.require("phys_cpu_sets", checkCpuSet(mask)));
         }
+        Objects.requireNonNull(cpuTemplate, "cpuTemplate");
+        Checks.require("cpu_template", checkCpuTemplate(cpuTemplate));
+    }
+
+    static Optional<String> checkCpuTemplate(String name) {
+        return javisor.vcpu.CpuTemplate.named(name).isPresent() ? Optional.empty()
+                : Optional.of("expected one of " + javisor.vcpu.CpuTemplate.names() + ", got \"" + name + "\"");
     }
 
     static Optional<String> checkId(long id) {

@@ -16,7 +16,13 @@ public enum KernelFormat {
     /** An ELF executable loaded by its program headers. */
     ELF,
     /** A Multiboot v1 kernel. */
-    MULTIBOOT;
+    MULTIBOOT,
+    /** A Linux kernel: a bzImage (64-bit boot protocol), or an ELF vmlinux (PVH when it has the PVH note). */
+    LINUX,
+    /** A Linux ELF vmlinux entered through PVH (the kernel must carry the PVH note). */
+    PVH,
+    /** A Linux bzImage or vmlinux entered through the 64-bit boot protocol, even if it could boot through PVH. */
+    LINUX64;
 
     public String tomlName() {
         return name().toLowerCase(Locale.ROOT);

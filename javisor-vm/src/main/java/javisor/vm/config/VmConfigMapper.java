@@ -20,13 +20,13 @@ final class VmConfigMapper {
     // Field order matters: it is the order of the positional (array) form, which follows AxVisor's structs.
     static final List<String> TOP_KEYS = List.of("base", "kernel", "devices");
     static final List<String> BASE_KEYS =
-            List.of("id", "name", "vm_type", "cpu_num", "phys_cpu_ids", "phys_cpu_sets");
+            List.of("id", "name", "vm_type", "cpu_num", "phys_cpu_ids", "phys_cpu_sets", "cpu_template");
     static final List<String> KERNEL_KEYS = List.of("entry_point", "kernel_path", "kernel_load_addr", "bios_path",
             "bios_load_addr", "dtb_path", "dtb_load_addr", "ramdisk_path", "ramdisk_load_addr", "image_location",
             "cmdline", "disk_path", "memory_regions", "kernel_format");
     static final List<String> REGION_KEYS = List.of("gpa", "size", "flags", "map_type", "backing");
     static final List<String> DEVICES_KEYS = List.of("emu_devices", "passthrough_devices", "interrupt_mode",
-            "excluded_devices", "passthrough_addresses");
+            "excluded_devices", "passthrough_addresses", "i8042_reset");
     static final List<String> EMU_DEVICE_KEYS =
             List.of("name", "base_gpa", "length", "irq_id", "emu_type", "cfg_list");
     static final List<String> PT_DEVICE_KEYS = List.of("name", "base_gpa", "base_hpa", "length", "irq_id");
@@ -79,7 +79,12 @@ final class VmConfigMapper {
             }
             return masks;
         }).orElse(List.of());
-        return build(node, () -> new BaseConfig(id, name, vmType, (int) cpuNum, ids, sets));
+        String template = s.get("cpu_template").map(n -> {
+            String t = n.string();
+            n.check(BaseConfig.checkCpuTemplate(t));
+            return t;
+        }).orElse(BaseConfig.DEFAULT_CPU_TEMPLATE);
+        return build(node, () -> new BaseConfig(id, name, vmType, (int) cpuNum, ids, sets, template));
     }
 
     private static List<Long> perCpu(ConfigNode n, int cpuNum) {
@@ -193,7 +198,10 @@ final class VmConfigMapper {
                 .map(n -> n.items().stream().map(ConfigNode::stringList).toList()).orElse(List.of());
         List<PassthroughAddressConfig> addresses = s.get("passthrough_addresses")
                 .map(n -> n.items().stream().map(VmConfigMapper::passthroughAddress).toList()).orElse(List.of());
-        return build(node, () -> new DevicesConfig(emu, passthrough, mode, excluded, addresses));
+        I8042Reset reset = s.get("i8042_reset").map(n -> I8042Reset.ofName(n.string())
+                .orElseThrow(() -> n.expected(quotedNames(Arrays.stream(I8042Reset.values())
+                        .map(I8042Reset::tomlName).toList())))).orElse(I8042Reset.STOP);
+        return build(node, () -> new DevicesConfig(emu, passthrough, mode, excluded, addresses, reset));
     }
 
     private static EmulatedDeviceConfig emulatedDevice(ConfigNode node) {

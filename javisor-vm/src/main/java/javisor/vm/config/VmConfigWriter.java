@@ -38,6 +38,9 @@ final class VmConfigWriter {
         if (!b.physCpuSets().isEmpty()) {
             entry("phys_cpu_sets", numbers(b.physCpuSets(), true));
         }
+        if (!b.cpuTemplate().equals(BaseConfig.DEFAULT_CPU_TEMPLATE)) {
+            entry("cpu_template", TomlStrings.quote(b.cpuTemplate()));
+        }
     }
 
     private void kernel(KernelConfig k) {
@@ -72,6 +75,9 @@ final class VmConfigWriter {
     private void devices(DevicesConfig d) {
         out.append("\n[devices]\n");
         entry("interrupt_mode", TomlStrings.quote(d.interruptMode().tomlName()));
+        if (d.i8042Reset() != I8042Reset.STOP) {
+            entry("i8042_reset", TomlStrings.quote(d.i8042Reset().tomlName()));
+        }
         out.append("emu_devices = [\n");
         for (EmulatedDeviceConfig e : d.emuDevices()) {
             out.append("    [").append(TomlStrings.quote(e.name())).append(", ").append(Checks.hex(e.baseGpa()))

@@ -9,5 +9,11 @@ public enum ImageFormat {
     /** An ELF executable: its PT_LOAD segments are loaded; ELF32 enters in 32-bit, ELF64 in 64-bit mode. */
     ELF,
     /** A Multiboot v1 kernel (a.out kludge or ELF), entered in 32-bit mode with EAX/EBX set. */
-    MULTIBOOT
+    MULTIBOOT,
+    /** A Linux bzImage or vmlinux, loaded by {@code javisor.vm.linux.LinuxLoader} (PVH when the ELF allows). */
+    LINUX,
+    /** A Linux vmlinux entered through PVH, loaded by {@code javisor.vm.linux.LinuxLoader}. */
+    PVH,
+    /** A Linux kernel entered through the 64-bit boot protocol, loaded by {@code javisor.vm.linux.LinuxLoader}. */
+    LINUX64
 }

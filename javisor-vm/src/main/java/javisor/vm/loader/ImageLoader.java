@@ -18,6 +18,11 @@ public final class ImageLoader {
     private ImageLoader() {
     }
 
+    /** True when {@code image} has a valid Multiboot v1 header, which {@link ImageFormat#AUTO} prefers. */
+    public static boolean isMultiboot(byte[] image) {
+        return MultibootHeader.search(image) instanceof MultibootHeader.Found;
+    }
+
     public static BootSpec load(GuestMemory memory, byte[] image, LoadRequest request) throws ImageException {
         Objects.requireNonNull(memory, "memory");
         Objects.requireNonNull(image, "image");
@@ -35,6 +40,8 @@ public final class ImageLoader {
                 };
                 case RAW -> RawLoader.load(memory, image, request);
                 case ELF -> ElfLoader.load(memory, image, request);
+                case LINUX, PVH, LINUX64 -> throw new IllegalArgumentException(request.format()
+                        + " images are loaded by javisor.vm.linux.LinuxLoader, which needs the platform tables");
                 case MULTIBOOT -> switch (MultibootHeader.search(image)) {
                     case MultibootHeader.Found f -> MultibootLoader.load(memory, image, request, f.header());
                     case MultibootHeader.BadChecksum b -> throw new ImageException("Multiboot header at offset "

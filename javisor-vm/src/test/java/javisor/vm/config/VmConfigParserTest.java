@@ -311,7 +311,7 @@ class VmConfigParserTest {
                 Arguments.of(BASE + KERNEL + "[vm]\n", "t.toml:11: vm: unknown key; known keys at the top level:"
                         + " base, kernel, devices"),
                 Arguments.of("base = 5\n" + KERNEL, "t.toml:1: base: expected a table or an array [id, name, vm_type,"
-                        + " cpu_num, phys_cpu_ids, phys_cpu_sets], got 5"),
+                        + " cpu_num, phys_cpu_ids, phys_cpu_sets, cpu_template], got 5"),
                 Arguments.of(with("kernel", "entry_pont = 1"), "t.toml:11: kernel.entry_pont: unknown key (did you"
                         + " mean entry_point?); known keys here: entry_point, kernel_path, kernel_load_addr,"),
                 Arguments.of(with("devices", "emu_device = []"), "devices.emu_device: unknown key (did you mean"
@@ -382,7 +382,8 @@ class VmConfigParserTest {
                         + " \"memory\" or \"fs\", got the string \"disk\""),
                 Arguments.of(with("kernel", "image_location = 1"), "kernel.image_location: expected a string, got 1"),
                 Arguments.of(with("kernel", "kernel_format = \"bzimage\""), "kernel.kernel_format: expected \"auto\","
-                        + " \"raw\", \"elf\" or \"multiboot\", got the string \"bzimage\""),
+                        + " \"raw\", \"elf\", \"multiboot\", \"linux\", \"pvh\" or \"linux64\", got the string"
+                        + " \"bzimage\""),
                 Arguments.of(with("kernel", "cmdline = \"a\\u0000\""), "kernel.cmdline: expected a command line"
                         + " without NUL characters"),
                 Arguments.of(with("kernel", "disk_path = \"\""), "kernel.disk_path: expected a non-empty path"),

@@ -30,7 +30,8 @@ class ShellCompleterTest {
 
     @Test
     void completesTopLevelCommands() {
-        assertThat(complete(null, "")).containsExactly("help", "clear", "exit", "quit", "uname", "log", "wait", "vm");
+        assertThat(complete(null, "")).containsExactly("help", "clear", "exit", "quit", "uname", "log", "wait", "vm",
+                "ivc");
     }
 
     @Test

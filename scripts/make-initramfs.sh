@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Builds a small initramfs for a Linux guest on Javisor: busybox-static, the kernel's virtio modules (Debian's
+# kernel has them only as modules) and an /init that loads them, lists the virtio devices the kernel found and
+# starts a shell on the console.
+#
+#   scripts/make-initramfs.sh                        # from fetch-debian-kernel.sh's cache; prints the output path
+#   scripts/make-initramfs.sh BUSYBOX MODULES_DIR OUT.cpio.gz
+#
+# MODULES_DIR is a kernel's /lib/modules/<version>. The guest's command line can carry:
+#   javisor.halt      reboot (through the i8042: boot with reboot=k) once the modules are loaded, instead of a shell
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+if [ $# -eq 0 ]; then
+  eval "$("$here/fetch-debian-kernel.sh" | sed 's/^/fetched_/')"
+  out="$(dirname "$fetched_vmlinux")/initramfs-$fetched_version.cpio.gz"
+  [ -f "$out" ] || "$0" "$fetched_busybox" "$fetched_modules" "$out" >&2
+  echo "$out"
+  exit 0
+fi
+[ $# -eq 3 ] || { echo "usage: $0 [BUSYBOX MODULES_DIR OUT.cpio.gz]" >&2; exit 2; }
+busybox=$1
+modules=$2
+out=$3
+version=$(basename "$modules")
+
+# The virtio transports and devices, and what they need that Debian builds as modules too.
+wanted=(
+  drivers/virtio/virtio.ko drivers/virtio/virtio_ring.ko drivers/virtio/virtio_mmio.ko
+  drivers/virtio/virtio_pci.ko drivers/virtio/virtio_pci_modern_dev.ko drivers/virtio/virtio_pci_legacy_dev.ko
+  drivers/block/virtio_blk.ko drivers/net/virtio_net.ko drivers/net/net_failover.ko net/core/failover.ko
+  drivers/char/virtio_console.ko drivers/char/hw_random/virtio-rng.ko
+  net/vmw_vsock/vsock.ko net/vmw_vsock/vmw_vsock_virtio_transport_common.ko
+  net/vmw_vsock/vmw_vsock_virtio_transport.ko
+)
+load=(virtio_mmio virtio_pci virtio_blk virtio_net virtio_console virtio_rng vmw_vsock_virtio_transport)
+
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage"/{bin,dev,proc,sys,tmp,root,etc} "$stage/lib/modules/$version"
+cp "$busybox" "$stage/bin/busybox"
+for applet in $("$busybox" --list); do
+  [ "$applet" = busybox ] || ln -s busybox "$stage/bin/$applet"
+done
+ln -s bin "$stage/sbin"
+for m in "${wanted[@]}"; do
+  # Some kernels compress their modules; busybox's modprobe loads .ko, .ko.xz and .ko.gz alike.
+  src=$(ls "$modules/kernel/$m"* 2>/dev/null | head -n1 || true)
+  [ -n "$src" ] || { echo "make-initramfs: $modules/kernel/$m is missing" >&2; exit 1; }
+  mkdir -p "$stage/lib/modules/$version/kernel/$(dirname "$m")"
+  cp "$src" "$stage/lib/modules/$version/kernel/$(dirname "$m")/"
+done
+for f in modules.builtin modules.order; do
+  [ -f "$modules/$f" ] && cp "$modules/$f" "$stage/lib/modules/$version/"
+done
+"$busybox" depmod -b "$stage" "$version"
+# Every dependency must have come along: a kernel that grew a new one should fail here, not in the guest.
+missing=$(tr ' ' '\n' < "$stage/lib/modules/$version/modules.dep" | tr -d ':' | grep '\.ko' | sort -u |
+  while read -r dep; do [ -e "$stage/lib/modules/$version/$dep" ] || echo "$dep"; done)
+[ -z "$missing" ] || { echo "make-initramfs: modules needed but not packed: $missing" >&2; exit 1; }
+# A console node lets the kernel give /init its stdio; making one needs root, and /init copes without it.
+mknod -m 600 "$stage/dev/console" c 5 1 2>/dev/null || true
+
+cat > "$stage/init" <<EOF
+#!/bin/sh
+# Javisor's test initramfs (scripts/make-initramfs.sh).
+mount -t devtmpfs devtmpfs /dev
+exec 0</dev/console 1>/dev/console 2>&1
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+echo "javisor-initramfs: Linux \$(uname -r) on \$(nproc) CPU(s)"
+for m in ${load[*]}; do
+  if modprobe "\$m"; then echo "javisor-initramfs: loaded \$m"; else echo "javisor-initramfs: FAILED to load \$m"; fi
+done
+echo "javisor-initramfs: virtio devices: \$(ls /sys/bus/virtio/devices 2>/dev/null | tr '\n' ' ')"
+if grep -qw javisor.halt /proc/cmdline; then
+  echo "javisor-initramfs: halting"
+  reboot -f
+fi
+echo "javisor-initramfs: ready"
+exec setsid cttyhack sh
+EOF
+chmod +x "$stage/init"
+
+mkdir -p "$(dirname "$out")"
+(cd "$stage" && find . | LC_ALL=C sort | "$busybox" cpio -o -H newc -R 0:0 2>/dev/null) | gzip -9 > "$out.tmp"
+mv "$out.tmp" "$out"
+echo "make-initramfs: wrote $out ($(wc -c < "$out") bytes)" >&2
