@@ -56,6 +56,7 @@ public final class Vm implements AutoCloseable {
     private int parkedVcpus;
     private long startedNanos;
     private long stoppedNanos;
+    private java.util.function.Consumer<Vm> onStopped = vm -> { };
 
     Vm(long id, String name, int cpuCount, VmFd vmFd, GuestMemory memory, IoPortBus ioPorts, MmioBus mmio,
        BootSpec boot, List<CpuidEntry> supportedCpuid, Serial16550 console, HypercallDispatcher hypercalls,
@@ -441,8 +442,17 @@ public final class Vm implements AutoCloseable {
         if (runningVcpus <= 0 && (state == VmState.STOPPING || stopReason != null)) {
             state = VmState.STOPPED;
             stoppedNanos = System.nanoTime();
+            onStopped.accept(this); // before anyone waiting for STOPPED wakes up
         }
         notifyAll();
+    }
+
+    /**
+     * Runs {@code listener} once the VM has stopped, on the last vCPU thread and under the VM's lock, before
+     * waiters see STOPPED (the hypervisor reboots on reset); it must be quick and hand longer work to a thread.
+     */
+    public synchronized void onStopped(java.util.function.Consumer<Vm> listener) {
+        this.onStopped = listener;
     }
 
     /** Waits until the VM is STOPPED; returns false on timeout. */

@@ -23,6 +23,7 @@ import javisor.vm.VmBuilder;
 import javisor.vm.VmCreateException;
 import javisor.vm.VmState;
 import javisor.vm.config.BaseConfig;
+import javisor.vm.config.I8042Reset;
 import javisor.vm.config.MemoryRegionConfig;
 import javisor.vm.config.VmConfig;
 
@@ -63,6 +64,8 @@ public final class Vmm implements AutoCloseable {
         final Optional<Path> log;
         Vm vm;
         List<Thread> threads = List.of();
+        /** A reset reboot is under way: the VM is between incarnations, not stopped for good. */
+        volatile boolean rebooting;
 
         Entry(VmDefinition definition, VmConsole console, Optional<Path> log) {
             this.definition = definition;
@@ -211,6 +214,14 @@ public final class Vmm implements AutoCloseable {
 
     private void startEntry(Entry e) {
         Vm vm = e.vm;
+        if (e.definition.config().devices().i8042Reset() == I8042Reset.RESET) {
+            vm.onStopped(stopped -> {
+                if (stopped.stopReason() instanceof StopReason.Reset) {
+                    e.rebooting = true;
+                    Thread.ofVirtual().name("reboot VM " + stopped.id()).start(() -> reboot(e, stopped));
+                }
+            });
+        }
         vm.start();
         BaseConfig base = e.definition.config().base();
         List<Thread> ts = new ArrayList<>();
@@ -218,6 +229,26 @@ public final class Vmm implements AutoCloseable {
             ts.add(VCpuTask.start(vm, i, affinityMask(base, i)));
         }
         e.threads = ts;
+    }
+
+    /** The guest reset itself and its config says to boot it again: a fresh VM from the config and images. */
+    private void reboot(Entry e, Vm stopped) {
+        try {
+            synchronized (this) {
+                if (e.vm == stopped && vms.get(stopped.id()) == e) {
+                    rebuild(e);
+                    startEntry(e);
+                }
+            }
+        } catch (RuntimeException ex) {
+            System.getLogger("javisor.vmm").log(System.Logger.Level.ERROR, stopped.describe()
+                    + ": reboot after reset failed", ex);
+        } finally {
+            e.rebooting = false;
+            synchronized (this) {
+                notifyAll();
+            }
+        }
     }
 
     private void rebuild(Entry e) {
@@ -437,8 +468,19 @@ public final class Vmm implements AutoCloseable {
             all = List.copyOf(vms.values());
         }
         for (Entry e : all) {
-            while (!e.vm.awaitStopped(Duration.ofSeconds(60))) {
-                // keep waiting: a VM runs as long as its guest does
+            while (true) {
+                Vm current = e.vm;
+                while (!current.awaitStopped(Duration.ofSeconds(60))) {
+                    // keep waiting: a VM runs as long as its guest does
+                }
+                synchronized (this) {
+                    while (e.rebooting) {
+                        wait(100);
+                    }
+                }
+                if (e.vm == current) {
+                    break; // stopped for good, not rebooted
+                }
             }
             joinThreads(e);
         }

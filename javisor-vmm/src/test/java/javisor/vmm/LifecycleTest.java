@@ -307,6 +307,44 @@ class LifecycleTest {
     }
 
     @Test
+    void anI8042ResetRebootsTheVmWhenTheConfigSaysReset() throws Exception {
+        // Real mode at 0x8000: print 'b', then pulse the reset line through the keyboard controller, then spin.
+        byte[] guest = {(byte) 0xba, (byte) 0xf8, 0x03, (byte) 0xb0, 'b', (byte) 0xee, (byte) 0xb0, (byte) 0xfe,
+                (byte) 0xe6, 0x64, (byte) 0xeb, (byte) 0xfe};
+        Path image = Files.write(tmp.resolve("reset.bin"), guest);
+        Path cfg = tmp.resolve("reset.toml");
+        Files.writeString(cfg, """
+                [base]
+                id = 1
+                name = "resetter"
+                vm_type = 1
+                cpu_num = 1
+                [kernel]
+                entry_point = 0x8000
+                kernel_path = "%s"
+                kernel_load_addr = 0x8000
+                kernel_format = "raw"
+                memory_regions = [[0x0, 0x100000, 0x7, 0]]
+                [devices]
+                i8042_reset = "reset"
+                """.formatted(image));
+        vmm.create(ConfigSources.fromFile(cfg));
+        vmm.start(1);
+        awaitConsole(1, "bbb");
+        assertThat(vmm.info(1).state()).isIn(VmState.RUNNING, VmState.STOPPED, VmState.LOADED);
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (true) {
+            try {
+                vmm.stop(1, true);
+                break;
+            } catch (VmmException e) {
+                assertThat(System.nanoTime()).as(e.getMessage()).isLessThan(deadline); // caught between reboots
+                Thread.sleep(1);
+            }
+        }
+    }
+
+    @Test
     void configsFromADirectoryAreTheOnesWithAllThreeSections() throws IOException {
         Path dir = Files.createDirectory(tmp.resolve("vms"));
         guest(5, "exit42.elf", 1, "");
