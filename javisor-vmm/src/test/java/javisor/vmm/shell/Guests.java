@@ -4,40 +4,24 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import javisor.vmm.VirtualizationUnavailableException;
-import javisor.vmm.Vmm;
+import javisor.vmm.TestGuests;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-/** The gcc-built guests, configs for them, and the KVM check (as javisor.vmm's TestGuests, for this package). */
+/** {@link TestGuests} for this package, plus configs for the shell tests' guests. */
 final class Guests {
     private Guests() {
     }
 
     static Path dir() {
-        String d = System.getProperty("javisor.guests.dir");
-        Path p = d != null ? Path.of(d) : Path.of("../guests/target/guests");
-        assertTrue(Files.isDirectory(p), "guest images not built: " + p.toAbsolutePath()
-                + " (the guests module builds them with gcc)");
-        return p;
+        return TestGuests.dir();
     }
 
     static Path image(String name) {
-        Path p = dir().resolve(name);
-        assertTrue(Files.isRegularFile(p), "guest image missing: " + p);
-        return p;
+        return TestGuests.image(name);
     }
 
-    /** Skips the test, saying why, where KVM cannot be used. */
     static void assumeKvm() {
-        String cause = null;
-        try {
-            Vmm.checkVirtualization();
-        } catch (VirtualizationUnavailableException e) {
-            cause = e.getMessage();
-        }
-        assumeTrue(cause == null, "needs /dev/kvm: " + cause);
+        TestGuests.assumeKvm();
     }
 
     /** Writes {@code NAME.toml} in {@code dir}: a Multiboot guest with 16 MiB at 0 and one vCPU. */
