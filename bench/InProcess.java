@@ -17,8 +17,8 @@ import javisor.vmm.Vmm;
  * - create+start: `vm create` plus `vm start` of a tiny guest to its first console byte;
  * - suspend and stop latency of a guest spinning in a tight loop that never exits on its own;
  * - create/boot/stop/delete rate.
- * Run by bench/run-inprocess (source-file mode on the module path); prints one "name value unit" line per
- * figure, medians of ROUNDS after WARMUP rounds.
+ * bench/run-all runs it (source-file mode on the module path) as a cross-check of the shell figures; it prints
+ * one "name value" line per figure, medians of ROUNDS after WARMUP rounds.
  *
  * Usage: java -p javisor-vmm/target/lib --add-modules javisor.vmm --enable-native-access=javisor.sys \
  *            bench/InProcess.java GUESTS_DIR [ROUNDS]

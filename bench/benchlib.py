@@ -1,0 +1,475 @@
+"""Helpers for bench/run-all: timed processes, idle-VM fleets, RSS sampling, statistics, VM configs and a
+driver for `javisor shell` on its standard input. Standard library only (Python 3.11)."""
+import ctypes
+import json
+import os
+import re
+import select
+import shlex
+import signal
+import statistics
+import struct
+import subprocess
+import time
+
+# ---- statistics ------------------------------------------------------------------------------------------
+
+
+def summary(values):
+    """(median, min, max) of a non-empty list."""
+    return statistics.median(values), min(values), max(values)
+
+
+def fmt(values, digits=1, scale=1.0):
+    """'median (min-max)' of values * scale, or '-' for none."""
+    if not values:
+        return "-"
+    med, lo, hi = summary([v * scale for v in values])
+    return f"{med:.{digits}f} ({lo:.{digits}f}-{hi:.{digits}f})"
+
+
+def slope(xs, ys):
+    """Least-squares slope of ys over xs."""
+    mx, my = statistics.fmean(xs), statistics.fmean(ys)
+    den = sum((x - mx) ** 2 for x in xs)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / den if den else 0.0
+
+
+# ---- timed processes ---------------------------------------------------------------------------------------
+
+
+class Run:
+    """One finished process: ms from start to the first stdout byte and to exit, status, max RSS, output, and
+    the CPU time (user + system, all threads) it used."""
+
+    def __init__(self, first_ms, total_ms, status, maxrss_kib, out, err, cpu_ms=0.0):
+        self.first_ms, self.total_ms, self.status, self.cpu_ms = first_ms, total_ms, status, cpu_ms
+        self.maxrss_kib, self.out, self.err = maxrss_kib, out, err
+
+    def text(self):
+        return self.out.decode(errors="replace")
+
+
+def run_measured(cmd, timeout=120.0):
+    """Runs cmd to its end with stdin from /dev/null; times the first stdout byte and the exit."""
+    start = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    first = None
+    out_fd, err_fd = p.stdout.fileno(), p.stderr.fileno()
+    bufs = {out_fd: bytearray(), err_fd: bytearray()}
+    open_fds = set(bufs)
+    deadline = start + timeout
+    while open_fds:
+        left = deadline - time.perf_counter()
+        ready = select.select(list(open_fds), [], [], max(0.0, left))[0] if left > 0 else []
+        if not ready:
+            p.kill()
+            p.wait()
+            raise RuntimeError(f"timed out after {timeout:.0f} s: {' '.join(map(str, cmd))}")
+        for fd in ready:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                open_fds.discard(fd)
+                continue
+            if fd == out_fd and first is None:
+                first = time.perf_counter()
+            bufs[fd] += chunk
+    _, status, usage = os.wait4(p.pid, 0)
+    end = time.perf_counter()
+    p.returncode = os.waitstatus_to_exitcode(status)
+    p.stdout.close()
+    p.stderr.close()
+    return Run(((first or end) - start) * 1000, (end - start) * 1000, p.returncode, usage.ru_maxrss,
+               bytes(bufs[out_fd]), bytes(bufs[err_fd]), (usage.ru_utime + usage.ru_stime) * 1000)
+
+
+def check(run, status, needle, what):
+    """Raises with the process's output when it did not end as expected."""
+    if run.status != status or (needle and needle not in run.out):
+        raise RuntimeError(f"{what}: exit status {run.status} (expected {status}), output {run.out[-300:]!r}, "
+                           f"errors {run.err[-600:]!r}")
+
+
+# ---- memory ------------------------------------------------------------------------------------------------
+
+
+def rss_kib(pid):
+    """VmRSS of a process in KiB."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def guest_ram_rss_kib(pid, guest_kib):
+    """Resident KiB of the guest RAM of the VMs in a process, from /proc/PID/smaps, and how many VMs' RAM that
+    covers. Guest RAM is a private anonymous writable mapping of the guest RAM's size that is either
+    MADV_HUGEPAGE (VmFlags `hg`: QEMU; such a mapping is exactly one VM's RAM) or MAP_NORESERVE (`nr`: Javisor
+    and kvm-loop). The kernel merges adjacent mappings with the same flags, so the RAM of VMs mapped next to each
+    other is one mapping, and glibc's malloc arenas (also `nr`) may merge into it: an `nr` mapping counts as
+    floor(size / guest size) VMs' RAM, and all of its resident memory as guest RAM (an arena's merged part is
+    at most a few hundred KiB). Thread stacks of the same size carry neither flag."""
+    total, count = 0, 0
+    size = rss = 0
+    candidate = False
+    with open(f"/proc/{pid}/smaps") as f:
+        for line in f:
+            if re.match(r"^[0-9a-f]+-[0-9a-f]+ ", line):
+                fields = line.split()
+                candidate = len(fields) < 6 and fields[1].startswith("rw")   # no path: anonymous
+            elif line.startswith("Size:"):
+                size = int(line.split()[1])
+            elif line.startswith("Rss:"):
+                rss = int(line.split()[1])
+            elif line.startswith("VmFlags:"):
+                flags = line.split()[1:]
+                if candidate and (("hg" in flags and size % guest_kib == 0) or ("nr" in flags and size >= guest_kib)):
+                    total += rss
+                    count += size // guest_kib
+    return total, count
+
+
+class Fleet:
+    """Processes running idle VMs: started together, ready when each has printed its lines."""
+
+    def __init__(self, cmds, lines_each=None):
+        """cmds: one command per process; lines_each: console lines each process must print before it is
+        ready (default 1)."""
+        self.procs = [subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                       stdin=subprocess.DEVNULL) for c in cmds]
+        self.lines_each = lines_each or [1] * len(cmds)
+
+    def wait_ready(self, timeout=120.0):
+        """Waits until every process printed its lines; returns the seconds that took."""
+        start = time.perf_counter()
+        need = {p.stdout.fileno(): n for p, n in zip(self.procs, self.lines_each)}
+        while need:
+            left = start + timeout - time.perf_counter()
+            ready = select.select(list(need), [], [], max(0.0, left))[0] if left > 0 else []
+            if not ready:
+                raise RuntimeError(f"{len(need)} of {len(self.procs)} processes not ready after {timeout:.0f} s")
+            for fd in ready:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    raise RuntimeError("a VMM process ended before its VMs were ready")
+                need[fd] -= chunk.count(b"\n")
+                if need[fd] <= 0:
+                    del need[fd]
+        return time.perf_counter() - start
+
+    def sample(self, guest_kib):
+        """(total RSS KiB, total guest-RAM resident KiB, guest RAM mappings found) over the processes."""
+        rss = guest = maps = 0
+        for p in self.procs:
+            rss += rss_kib(p.pid)
+            g, n = guest_ram_rss_kib(p.pid, guest_kib)
+            guest += g
+            maps += n
+        return rss, guest, maps
+
+    def stop(self, grace=10.0):
+        """SIGTERM (Javisor's shutdown hook stops its VMs; QEMU quits), SIGKILL after grace seconds."""
+        for p in self.procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for p in self.procs:
+            try:
+                p.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+            p.stdout.close()
+
+
+# ---- VM configs --------------------------------------------------------------------------------------------
+
+
+def write_config(path, vm_id, kernel, regions, cmdline=None, name=None):
+    """Writes an AxVisor-schema VM config. regions: (gpa, size, flags) triples, map_type 0 (MapAlloc)."""
+    rows = ",\n".join(f"    [{gpa:#x}, {size:#x}, {flags:#x}, 0]" for gpa, size, flags in regions)
+    extra = f'cmdline = "{cmdline}"\n' if cmdline else ""
+    with open(path, "w") as f:
+        f.write(f"""# Written by bench/run-all.
+[base]
+id = {vm_id}
+name = "{name or f'bench-{vm_id}'}"
+vm_type = 1
+cpu_num = 1
+
+[kernel]
+entry_point = 0x10_0000
+kernel_path = "{kernel}"
+kernel_load_addr = 0x10_0000
+{extra}memory_regions = [
+{rows},
+]
+""")
+    return path
+
+
+# ---- javisor shell driver ---------------------------------------------------------------------------------
+
+
+class ShellError(RuntimeError):
+    pass
+
+
+_IN_MODIFY = 0x2
+_libc = None
+
+
+def _inotify_watch(directory):
+    """An inotify fd watching directory for modified files, or None where inotify is not available."""
+    global _libc
+    try:
+        if _libc is None:
+            _libc = ctypes.CDLL(None, use_errno=True)
+        fd = _libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
+        if fd < 0:
+            return None
+        if _libc.inotify_add_watch(fd, os.fsencode(directory), _IN_MODIFY) < 0:
+            os.close(fd)
+            return None
+        return fd
+    except (OSError, AttributeError):
+        return None
+
+
+def _inotify_modified(fd):
+    """Names of the files in the watched folder modified since the last call."""
+    names = []
+    try:
+        data = os.read(fd, 65536)
+    except BlockingIOError:
+        return names
+    i = 0
+    while i + 16 <= len(data):
+        _, mask, _, length = struct.unpack_from("iIII", data, i)
+        name = data[i + 16:i + 16 + length].rstrip(b"\0").decode(errors="replace")
+        if mask & _IN_MODIFY:
+            names.append(name)
+        i += 16 + length
+    return names
+
+
+class Shell:
+    """`javisor shell` driven through its standard input: one command a line, results printed a line each on
+    standard output, errors as `error: ...` on standard error (other standard error lines are log messages).
+
+    The guests' console output is recognised as a line of standard output that is one of `markers` (the
+    guest's whole line), or, when `vm list --format json` names a console log file for the VM (a `consoleLog`
+    field), as the first modification of a file in that log's folder (inotify). Marker lines are console
+    output, never a command's result."""
+
+    def __init__(self, cmd, markers, timeout=10.0):
+        self.cmd = cmd
+        self.markers = [m.encode() for m in markers]
+        self.timeout = timeout
+        self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.fds = {self.p.stdout.fileno(): "out", self.p.stderr.fileno(): "err"}
+        self.partial = {fd: b"" for fd in self.fds}
+        self.lines = []            # (stream, line) not yet taken
+        self.console_at = None     # perf_counter() of the first marker line on stdout since clear_console()
+        self.console_dir = None
+        self.inotify = None
+        self.file_at = None        # perf_counter() of the first console-log modification since clear_console()
+        self.console_source = None  # how the last wait_console() saw the output
+        self.transcript = []
+
+    # -- low level
+    def _pump(self, timeout):
+        """Reads what is there (waiting up to timeout); returns False on timeout."""
+        fds = list(self.fds) + ([self.inotify] if self.inotify is not None else [])
+        ready = select.select(fds, [], [], max(0.0, timeout))[0]
+        now = time.perf_counter()
+        for fd in ready:
+            if fd == self.inotify:
+                if _inotify_modified(fd) and self.file_at is None:
+                    self.file_at = now
+                continue
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                self.fds.pop(fd, None)
+                continue
+            data = self.partial[fd] + chunk
+            *full, self.partial[fd] = data.split(b"\n")
+            for line in full:
+                line = line.rstrip(b"\r")
+                if line.strip() in self.markers:
+                    if fd == self.p.stdout.fileno() and self.console_at is None:
+                        self.console_at = now
+                    continue
+                if not line.strip():
+                    continue
+                if fd == self.p.stderr.fileno() and not line.lower().startswith(b"error"):
+                    self.transcript.append("  [log] " + line.decode(errors="replace"))
+                    continue    # a log message, not a command's result (those are "error: ...")
+                self.lines.append((self.fds.get(fd, "out"), line.decode(errors="replace")))
+        if not self.fds and not ready:
+            raise ShellError(f"javisor shell ended (status {self.p.poll()})")
+        return bool(ready)
+
+    def send(self, command):
+        self.transcript.append("> " + command)
+        try:
+            self.p.stdin.write((command + "\n").encode())
+            self.p.stdin.flush()
+        except BrokenPipeError as e:
+            raise ShellError(f"javisor shell ended before '{command}'") from e
+
+    def response(self, timeout=None):
+        """The next result line (standard output or error)."""
+        deadline = time.perf_counter() + (timeout or self.timeout)
+        while not self.lines:
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                raise ShellError("no answer within %.0f s; transcript: %s" % (timeout or self.timeout,
+                                                                              " | ".join(self.transcript[-6:])))
+            self._pump(left)
+        stream, line = self.lines.pop(0)
+        self.transcript.append(f"< [{stream}] {line}")
+        return stream, line
+
+    def command(self, command, timeout=None):
+        """Sends a command and returns its result line; raises ShellError when it reads as an error."""
+        self.send(command)
+        stream, line = self.response(timeout)
+        if re.search(r"\b(error|unknown|usage|failed|cannot|invalid|no such)\b", line, re.IGNORECASE):
+            raise ShellError(f"'{command}' answered: {line}")
+        return line
+
+    def json_command(self, command, timeout=None):
+        """Sends a command whose result is JSON (on one line or several) and returns it parsed."""
+        self.send(command)
+        text = ""
+        deadline = time.perf_counter() + (timeout or self.timeout)
+        while True:
+            _, line = self.response(max(0.1, deadline - time.perf_counter()))
+            text += line + "\n"
+            try:
+                return json.loads(text)
+            except json.JSONDecodeError:
+                if time.perf_counter() > deadline:
+                    raise ShellError(f"'{command}' did not answer JSON: {text[:300]!r}")
+
+    def clear_console(self):
+        self.pump_pending()
+        self.console_at = None
+        self.file_at = None
+        if self.inotify is not None:
+            _inotify_modified(self.inotify)
+
+    def pump_pending(self):
+        while self._pump(0):
+            pass
+
+    def wait_console(self, timeout=None):
+        """Waits for the guest's first console output; returns its perf_counter() time."""
+        deadline = time.perf_counter() + (timeout or self.timeout)
+        while self.console_at is None and self.file_at is None:
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                raise ShellError("no console output from the VM within %.0f s" % (timeout or self.timeout))
+            self._pump(left)
+        seen = [(t, how) for t, how in ((self.console_at, "its line on the shell's standard output"),
+                                        (self.file_at, f"the first write to its console log in {self.console_dir}"))
+                if t is not None]
+        t, self.console_source = min(seen)
+        return t
+
+    # -- VM commands
+    @staticmethod
+    def vm_id(line, config_id):
+        """The VM id in a `vm create` result: the config's id if the line names it, else its first number."""
+        numbers = [int(n) for n in re.findall(r"\b\d+\b", line)]
+        if config_id in numbers or not numbers:
+            return config_id
+        return numbers[0]
+
+    def watch_console_dir(self, directory):
+        """Watches directory for console log writes (when the shell was told where its logs go)."""
+        self.console_dir = directory
+        self.inotify = _inotify_watch(directory)
+
+    def learn_console_dir(self, vm_id):
+        """Finds where the VM's console goes: a `consoleLog` field in `vm list --format json`, else the
+        `console log` row of `vm show ID`. If it is a file, watches its folder. Returns the path or None."""
+        path = None
+        try:
+            path = _find_console_log(self.json_command("vm list --format json"), vm_id)
+        except ShellError:
+            pass
+        if not path:
+            self.send(f"vm show {vm_id}")
+            deadline = time.perf_counter() + 2.0
+            while time.perf_counter() < deadline and not path:
+                if not self.lines:
+                    self._pump(deadline - time.perf_counter())
+                    continue
+                _, line = self.lines.pop(0)
+                m = re.search(r"console log\W+(/\S+)", line)
+                path = m.group(1) if m else None
+            self.drain(0.3)
+        if path:
+            self.watch_console_dir(os.path.dirname(os.path.abspath(path)))
+        return path
+
+    def drain(self, seconds):
+        """Reads and drops whatever comes within seconds (the rest of a multi-line answer)."""
+        deadline = time.perf_counter() + seconds
+        while time.perf_counter() < deadline:
+            self._pump(deadline - time.perf_counter())
+        self.lines.clear()
+
+    def close(self):
+        try:
+            self.send("exit")
+            self.p.wait(5)
+        except (ShellError, subprocess.TimeoutExpired):
+            self.p.kill()
+            self.p.wait()
+        if self.inotify is not None:
+            os.close(self.inotify)
+
+
+def _find_console_log(node, vm_id):
+    """The console log path of VM vm_id in a `vm list` JSON answer, or None."""
+    if isinstance(node, list):
+        for item in node:
+            found = _find_console_log(item, vm_id)
+            if found:
+                return found
+    elif isinstance(node, dict):
+        if str(node.get("id")) == str(vm_id):
+            for key in ("consoleLog", "console_log", "console"):
+                value = node.get(key)
+                if isinstance(value, str) and value.startswith("/"):
+                    return value
+        for value in node.values():
+            if isinstance(value, (list, dict)):
+                found = _find_console_log(value, vm_id)
+                if found:
+                    return found
+    return None
+
+
+def shell_command(javisor_cmd):
+    """The command that starts `javisor shell`. BENCH_SHELL_CMD replaces it (to test this driver against a
+    stand-in, or to add options)."""
+    override = os.environ.get("BENCH_SHELL_CMD")
+    return shlex.split(override) if override else javisor_cmd + ["shell"]
+
+
+def shell_available(javisor_cmd):
+    """(True, help text) if `javisor shell --help` succeeds, else (False, why)."""
+    try:
+        r = subprocess.run(shell_command(javisor_cmd) + ["--help"], stdin=subprocess.DEVNULL, capture_output=True,
+                           timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return False, str(e)
+    if r.returncode == 0:
+        return True, r.stdout.decode(errors="replace")
+    why = (r.stderr or r.stdout).decode(errors="replace").strip().splitlines()
+    return False, f"`javisor shell --help` exited with {r.returncode}" + (f": {why[0]}" if why else "")
