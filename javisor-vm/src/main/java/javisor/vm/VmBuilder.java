@@ -85,6 +85,11 @@ public final class VmBuilder {
         VmFd vmFd = null;
         GuestMemory memory = null;
         try {
+            int maxVcpus = kvm.checkExtension(KvmConstants.CAP_MAX_VCPUS);
+            if (config.base().cpuNum() > maxVcpus) {
+                throw new VmCreateException(who + ": cpu_num " + config.base().cpuNum() + " is more than this host's"
+                        + " KVM allows (KVM_CAP_MAX_VCPUS = " + maxVcpus + ")");
+            }
             vmFd = kvm.createVm();
             GuestMemory mem = memory = createMemory(config, who);
             attachPlatform(vmFd, mem, who);

@@ -135,7 +135,7 @@ public final class Cli {
                     case "--kernel" -> o.kernel = Path.of(value);
                     case "--initrd" -> o.initrd = Path.of(value);
                     case "--cmdline", "--append" -> o.cmdline = value;
-                    case "--cpus", "--smp" -> o.cpus = parseIntIn(name, value, 1, 255);
+                    case "--cpus", "--smp" -> o.cpus = parseIntIn(name, value, 1, javisor.vm.config.BaseConfig.MAX_CPUS);
                     case "--memory", "-m" -> o.memoryMiB = parseIntIn(name, value, 1, 1 << 20);
                     case "--console" -> o.console = Path.of(value);
                     case "--log" -> o.logLevel = value;

@@ -21,7 +21,7 @@ class CliErrorsTest {
             "frobnicate                       | unknown command 'frobnicate'",
             "run                              | run needs CONFIG.toml files, --config-dir DIR or --kernel FILE",
             "run --kernel                     | option --kernel needs a value",
-            "run --kernel k --cpus 0          | --cpus must be between 1 and 255, got 0",
+            "run --kernel k --cpus 0          | --cpus must be between 1 and 1024, got 0",
             "run --kernel k --memory lots     | --memory expects a number, got 'lots'",
             "run --kernel k --bogus 1         | unknown option --bogus",
             "run --cmdline x cfg.toml         | --initrd and --cmdline go with --kernel",

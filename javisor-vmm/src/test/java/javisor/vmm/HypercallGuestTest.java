@@ -52,6 +52,18 @@ class HypercallGuestTest {
     }
 
     @Test
+    void sixteenVcpusComeUpThroughInitSipi() throws IOException {
+        Path cfg = tmp.resolve("sipi16.toml");
+        Files.writeString(cfg, Files.readString(configs().resolve("hc_sipi.toml"))
+                .replaceAll("cpu_num = \\d+", "cpu_num = 16")
+                .replaceAll("cmdline = \".*\"", "cmdline = \"cpus=16\"")
+                .replace("\"../target/guests/", "\"" + TestGuests.dir().toAbsolutePath() + "/"));
+        CliRun r = CliRun.of("run", cfg.toString());
+        assertThat(r.out()).as(r.err()).contains("hc_sipi: passed").contains("cpu 15 up (sipi)");
+        assertThat(r.status()).isEqualTo((0x6b << 1) | 1);
+    }
+
+    @Test
     void cpuUpStartsEachVcpuAndCpuDownStopsOne() {
         CliRun r = CliRun.of("run", configs().resolve("hc_cpu.toml").toString());
         assertThat(r.out()).as(r.err()).contains("hc_cpu: passed").doesNotContain("FAIL");

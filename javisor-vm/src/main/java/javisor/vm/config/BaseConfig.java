@@ -17,7 +17,7 @@ import java.util.Optional;
  */
 public record BaseConfig(long id, String name, VmType vmType, int cpuNum, List<Long> physCpuIds,
                          List<Long> physCpuSets, String cpuTemplate) {
-    public static final int MAX_CPUS = 255;
+    public static final int MAX_CPUS = 1024; // KVM_CAP_MAX_VCPUS on the project's hosts; VmBuilder checks the host's own
     public static final String DEFAULT_CPU_TEMPLATE = javisor.vcpu.CpuTemplate.HOST.name();
 
     /** A {@code [base]} with the default CPU template. */

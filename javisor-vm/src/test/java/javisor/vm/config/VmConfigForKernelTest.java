@@ -55,7 +55,7 @@ class VmConfigForKernelTest {
     void badCpuCountNamesTheOption() {
         assertThatThrownBy(() -> VmConfig.forKernel(Path.of("/k"), Optional.empty(), Optional.empty(), 0, 64))
                 .isInstanceOf(ConfigException.class)
-                .hasMessage("command line: --cpus: expected 1 to 255 vCPUs, got 0");
+                .hasMessage("command line: --cpus: expected 1 to 1024 vCPUs, got 0");
     }
 
     @Test

@@ -30,7 +30,7 @@ class VmConfigLoadTest {
     void errorsInAFileNameTheFile() throws IOException {
         Path file = Files.writeString(dir.resolve("vm1.toml"), VALID.replace("cpu_num = 2", "cpu_num = 0"));
         assertThatThrownBy(() -> VmConfig.load(file)).isInstanceOf(ConfigException.class)
-                .hasMessage(file + ":5: base.cpu_num: expected 1 to 255 vCPUs, got 0");
+                .hasMessage(file + ":5: base.cpu_num: expected 1 to 1024 vCPUs, got 0");
     }
 
     @Test

@@ -55,7 +55,7 @@ class ConfigOverridesTest {
     void aBadCpuCountIsReportedAsTheOption() {
         assertThatThrownBy(() -> new ConfigOverrides(Optional.empty(), OptionalInt.of(0), OptionalLong.empty())
                 .applyTo(config("", ONE_REGION))).isInstanceOf(ShellException.class)
-                .hasMessage("cfg.toml: --cpu 0: expected 1 to 255 vCPUs, got 0");
+                .hasMessage("cfg.toml: --cpu 0: expected 1 to 1024 vCPUs, got 0");
     }
 
     @Test

@@ -101,6 +101,6 @@ class VmCreateScriptTest {
     void aBadOptionValueIsReported() {
         ScriptRun r = ScriptRun.of(vmm, "vm create -c many " + spin + "\nvm create -c 0 " + spin + "\n");
         assertThat(r.err()).isEqualTo("error: --cpu expects a number, got 'many'\n"
-                + "error: " + spin + ": --cpu 0: expected 1 to 255 vCPUs, got 0\n");
+                + "error: " + spin + ": --cpu 0: expected 1 to 1024 vCPUs, got 0\n");
     }
 }
