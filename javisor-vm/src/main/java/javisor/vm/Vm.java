@@ -56,6 +56,7 @@ public final class Vm implements AutoCloseable {
     private int parkedVcpus;
     private long startedNanos;
     private long stoppedNanos;
+    private java.util.concurrent.CountDownLatch vcpusCreated = new java.util.concurrent.CountDownLatch(0);
     private java.util.function.Consumer<Vm> onStopped = vm -> { };
 
     Vm(long id, String name, int cpuCount, VmFd vmFd, GuestMemory memory, IoPortBus ioPorts, MmioBus mmio,
@@ -158,6 +159,24 @@ public final class Vm implements AutoCloseable {
         transition(VmState.RUNNING);
         runningVcpus = cpuCount;
         startedNanos = System.nanoTime();
+        vcpusCreated = new java.util.concurrent.CountDownLatch(cpuCount);
+    }
+
+    /** Each vCPU thread reports here once its vCPU exists in KVM (or could not be created). */
+    public void vcpuCreated() {
+        vcpusCreatedLatch().countDown();
+    }
+
+    /**
+     * Waits until every vCPU of the VM exists in KVM. The boot vCPU calls it before its first instruction: an
+     * INIT/SIPI sent to a vCPU KVM does not have yet would be lost, and the AP would never start.
+     */
+    public void awaitAllVcpusCreated() throws InterruptedException {
+        vcpusCreatedLatch().await(10, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    private synchronized java.util.concurrent.CountDownLatch vcpusCreatedLatch() {
+        return vcpusCreated;
     }
 
     /** Sets the level of interrupt line {@code gsi}; only changes reach KVM. */

@@ -35,11 +35,12 @@ public final class Cli {
 
             Options:
               --config-dir DIR run/shell: also every *.toml in DIR with [base], [kernel] and [devices]
+              --bundled SET    run/shell: also the bundled config set SET (default, ivc-demo, smp-demo)
               --console FILE   run: the guests' serial output goes to FILE instead of standard output
               --log-dir DIR    shell: each VM's console log goes to DIR/vm-ID-NAME.log
                                (default: $TMPDIR/javisor-PID)
               --log LEVEL      log level: error, warning (default), info, debug, trace
-            With no CONFIG and no --config-dir, the VMs bundled in this build are used.
+            With no CONFIG, --config-dir or --bundled, the build's default set is used.
 
             Exit status: that of the VM (the first that failed, when several run): 0 when the guest
             powered off, (code << 1) | 1 after a write of code to the debug-exit port 0xf4 (as QEMU),
@@ -95,6 +96,7 @@ public final class Cli {
     static final class RunOptions {
         final List<Path> configs = new ArrayList<>();
         final List<Path> configDirs = new ArrayList<>();
+        final List<String> bundledSets = new ArrayList<>();
         Path logDir;
         Path kernel;
         Path initrd;
@@ -140,6 +142,7 @@ public final class Cli {
                     case "--console" -> o.console = Path.of(value);
                     case "--log" -> o.logLevel = value;
                     case "--config-dir" -> o.configDirs.add(Path.of(value));
+                    case "--bundled" -> o.bundledSets.add(value);
                     case "--log-dir" -> o.logDir = Path.of(value);
                     default -> {
                         usageError("unknown option " + name);
@@ -151,8 +154,8 @@ public final class Cli {
                 return Optional.empty();
             }
         }
-        if (!shell && o.kernel == null && o.configs.isEmpty() && o.configDirs.isEmpty()) {
-            usageError("run needs CONFIG.toml files, --config-dir DIR or --kernel FILE");
+        if (!shell && o.kernel == null && o.configs.isEmpty() && o.configDirs.isEmpty() && o.bundledSets.isEmpty()) {
+            usageError("run needs CONFIG.toml files, --config-dir DIR, --bundled SET or --kernel FILE");
             return Optional.empty();
         }
         if (o.kernel == null && (o.initrd != null || o.cmdline != null)) {
@@ -283,8 +286,11 @@ public final class Cli {
                     o.cpus, o.memoryMiB);
             defs.add(new Vmm.VmDefinition(c, ImageResolver.directory(Path.of(""))));
         }
-        if (o.kernel == null && o.configs.isEmpty() && o.configDirs.isEmpty()) {
+        if (o.kernel == null && o.configs.isEmpty() && o.configDirs.isEmpty() && o.bundledSets.isEmpty()) {
             defs.addAll(ConfigSources.bundled());
+        }
+        for (String set : o.bundledSets) {
+            defs.addAll(ConfigSources.bundledSet(set));
         }
         for (Path dir : o.configDirs) {
             defs.addAll(ConfigSources.fromDirectory(dir));

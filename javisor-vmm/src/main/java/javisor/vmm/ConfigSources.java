@@ -63,15 +63,27 @@ public final class ConfigSources {
         return defs;
     }
 
-    /** The configs bundled in the jar at build time, listed in {@code javisor-vms/index}. */
+    /** The configs bundled in the jar at build time as the default set, listed in {@code javisor-vms/index}. */
     public static List<Vmm.VmDefinition> bundled() {
+        return bundledFrom(BUNDLED_DIR);
+    }
+
+    /** One of the config sets of {@code configs/}, all of which the jar bundles under {@code javisor-vms/sets}. */
+    public static List<Vmm.VmDefinition> bundledSet(String set) {
+        if (!set.matches("[A-Za-z0-9._-]+") || set.startsWith(".")) {
+            throw new VmCreateException("'" + set + "' is not a config set name");
+        }
+        return bundledFrom(BUNDLED_DIR + "/sets/" + set);
+    }
+
+    private static List<Vmm.VmDefinition> bundledFrom(String folder) {
         List<Vmm.VmDefinition> defs = new ArrayList<>();
-        for (String name : readResource(BUNDLED_DIR + "/index").lines().map(String::strip)
+        for (String name : readResource(folder + "/index").lines().map(String::strip)
                 .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList()) {
-            String text = readResource(BUNDLED_DIR + "/" + name);
+            String text = readResource(folder + "/" + name);
             VmConfig c;
             try {
-                c = VmConfig.parse(text, Optional.of(Path.of("bundled:" + BUNDLED_DIR + "/" + name)));
+                c = VmConfig.parse(text, Optional.of(Path.of("bundled:" + folder + "/" + name)));
             } catch (ConfigException e) {
                 throw new VmCreateException("bundled config " + name + " is invalid: " + e.getMessage(), e);
             }

@@ -58,11 +58,17 @@ final class VCpuTask implements Runnable {
     @Override
     public void run() {
         VCpu vcpu = null;
+        boolean reported = false;
         try {
             if (affinityMask != 0) {
                 LibC.setCurrentThreadAffinity(new long[] {affinityMask});
             }
             vcpu = vm.createVcpu(vcpuId);
+            vm.vcpuCreated();
+            reported = true;
+            if (vcpuId == 0) {
+                vm.awaitAllVcpusCreated();
+            }
             while (!vm.stopRequested()) {
                 step(vcpu);
             }
@@ -72,6 +78,9 @@ final class VCpuTask implements Runnable {
             LOG.log(Level.ERROR, "VM " + vm.id() + " vCPU " + vcpuId + " failed", e);
             vm.requestStop(new StopReason.HostError("vCPU " + vcpuId + ": " + e));
         } finally {
+            if (!reported) {
+                vm.vcpuCreated(); // the boot vCPU must not wait for one that failed
+            }
             if (vcpu != null) {
                 vcpu.detachFromCurrentThread();
             }

@@ -19,7 +19,7 @@ class CliErrorsTest {
     @ParameterizedTest(name = "javisor {0}")
     @CsvSource(delimiter = '|', value = {
             "frobnicate                       | unknown command 'frobnicate'",
-            "run                              | run needs CONFIG.toml files, --config-dir DIR or --kernel FILE",
+            "run                              | run needs CONFIG.toml files, --config-dir DIR, --bundled SET or --kernel FILE",
             "run --kernel                     | option --kernel needs a value",
             "run --kernel k --cpus 0          | --cpus must be between 1 and 1024, got 0",
             "run --kernel k --memory lots     | --memory expects a number, got 'lots'",

@@ -83,6 +83,19 @@ class HypercallGuestTest {
     }
 
     @Test
+    void theBundledDemoSetsRun() {
+        CliRun ivc = CliRun.of("run", "--bundled", "ivc-demo");
+        assertThat(ivc.out()).as(ivc.err()).contains("hc_ivc_pub: passed").contains("hc_ivc_sub: passed");
+        assertThat(ivc.status()).isEqualTo((0x67 << 1) | 1);
+        CliRun smp = CliRun.of("run", "--bundled", "smp-demo");
+        assertThat(smp.out()).as(smp.err()).contains("hc_cpu: passed").contains("hc_sipi: passed");
+        assertThat(smp.status()).as("VM 1, hc_cpu, ends with SystemDown(0x33)").isEqualTo((0x33 << 1) | 1);
+        CliRun none = CliRun.of("run", "--bundled", "no-such-set");
+        assertThat(none.status()).isEqualTo(ExitStatus.USAGE);
+        assertThat(none.err()).contains("no bundled javisor-vms/sets/no-such-set/index");
+    }
+
+    @Test
     void theAccessPolicyKeepsAStrangerOut() {
         CliRun r = CliRun.of("run", configs().resolve("hc_ivc_pub.toml").toString(),
                 configs().resolve("hc_ivc_sub.toml").toString(),
