@@ -5,13 +5,15 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
+import javisor.sys.Logs;
+
 /**
  * Remembers accesses to addresses no device claims and logs each address once. A guest that scans the
  * whole space cannot grow it without bound: past {@link #MAX_REMEMBERED} addresses it only counts.
  */
 public final class UnclaimedAccessLog {
     public static final int MAX_REMEMBERED = 4096;
-    private static final System.Logger LOG = System.getLogger("javisor.devices");
+    private static final System.Logger LOG = Logs.get("javisor.devices");
 
     private final String busName;
     private final Set<Long> seen = ConcurrentHashMap.newKeySet();

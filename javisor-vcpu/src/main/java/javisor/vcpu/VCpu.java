@@ -6,6 +6,7 @@ import java.util.Map;
 import javisor.memory.GuestAddress;
 import javisor.memory.GuestMemory;
 import javisor.sys.Errno;
+import javisor.sys.Logs;
 import javisor.sys.NativeException;
 import javisor.sys.VcpuKick;
 import javisor.sys.kvm.CpuidEntry;
@@ -27,7 +28,7 @@ public final class VCpu implements AutoCloseable {
     /** The I/O port whose 32-bit writes are hypercalls (docs/hypercalls.md). */
     public static final int HYPERCALL_PORT = 0xe0;
 
-    private static final System.Logger LOG = System.getLogger("javisor.vcpu");
+    private static final System.Logger LOG = Logs.get("javisor.vcpu");
     private static final int FPU_CONTROL_WORD_RESET = 0x37f;
     private static final int MXCSR_RESET = 0x1f80;
     private static final int MAX_INSTRUCTION_BYTES = 15;

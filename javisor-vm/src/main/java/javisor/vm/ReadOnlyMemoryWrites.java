@@ -4,6 +4,7 @@ import java.lang.System.Logger.Level;
 import java.util.concurrent.atomic.AtomicLong;
 
 import javisor.devices.BusDevice;
+import javisor.sys.Logs;
 
 /**
  * Sits on the MMIO bus over a read-only memory region. KVM serves the guest's reads from the memory itself
@@ -11,7 +12,7 @@ import javisor.devices.BusDevice;
  * and the first one is logged.
  */
 final class ReadOnlyMemoryWrites implements BusDevice {
-    private static final System.Logger LOG = System.getLogger("javisor.vm");
+    private static final System.Logger LOG = Logs.get("javisor.vm");
 
     private final String region;
     private final AtomicLong writes = new AtomicLong();

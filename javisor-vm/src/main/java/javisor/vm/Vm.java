@@ -9,6 +9,7 @@ import javisor.devices.MmioBus;
 import javisor.devices.Serial16550;
 import javisor.devices.StopRequest;
 import javisor.memory.GuestMemory;
+import javisor.sys.Logs;
 import javisor.sys.kvm.CpuidEntry;
 import javisor.sys.kvm.KvmConstants;
 import javisor.sys.kvm.VmFd;
@@ -24,7 +25,7 @@ import javisor.vm.loader.BootSpec;
  * {@link VCpu#run()} and {@link #handleExit}.
  */
 public final class Vm implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger("javisor.vm");
+    private static final System.Logger LOG = Logs.get("javisor.vm");
     /** The in-kernel IOAPIC's 24 inputs (the PIC's 16 share the first ones). */
     public static final int IRQ_LINES = 24;
     private static final long MSI_ADDRESS_BASE = 0xfee0_0000L;

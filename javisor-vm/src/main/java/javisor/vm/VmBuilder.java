@@ -26,6 +26,7 @@ import javisor.memory.GuestRegion;
 import javisor.memory.MappingKind;
 import javisor.sys.HostMapping;
 import javisor.sys.LibC;
+import javisor.sys.Logs;
 import javisor.sys.NativeException;
 import javisor.sys.kvm.CpuidEntry;
 import javisor.sys.kvm.Kvm;
@@ -57,7 +58,7 @@ import javisor.vm.platform.PlatformTables;
  * before the failure is released.
  */
 public final class VmBuilder {
-    private static final System.Logger LOG = System.getLogger("javisor.vm");
+    private static final System.Logger LOG = Logs.get("javisor.vm");
     /** KVM_SET_TSS_ADDR needs three pages and KVM_SET_IDENTITY_MAP_ADDR one, in guest-physical space that is not RAM. */
     private static final long TSS_AREA_SIZE = 0x4000;
     private static final long PREFERRED_TSS_AREA = 0xfffb_c000L;

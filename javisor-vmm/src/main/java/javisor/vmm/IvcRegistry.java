@@ -12,6 +12,7 @@ import java.util.function.LongFunction;
 
 import javisor.sys.HostMapping;
 import javisor.sys.LibC;
+import javisor.sys.Logs;
 import javisor.vm.IvcWindow;
 import javisor.vm.Vm;
 import javisor.vm.hypercall.HypercallError;
@@ -25,7 +26,7 @@ import static javisor.vm.hypercall.HypercallError.fail;
  * registry's lock, and every check is made before anything changes, so a failed call leaves things as they were.
  */
 final class IvcRegistry implements IvcService {
-    private static final System.Logger LOG = System.getLogger("javisor.vmm");
+    private static final System.Logger LOG = Logs.get("javisor.vmm");
     /** AxVisor's channel header: publisher VM id and key, 8 bytes each. */
     static final int HEADER_SIZE = 16;
 

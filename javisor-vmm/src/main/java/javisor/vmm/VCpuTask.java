@@ -3,6 +3,7 @@ package javisor.vmm;
 import java.lang.System.Logger.Level;
 
 import javisor.sys.LibC;
+import javisor.sys.Logs;
 import javisor.vcpu.VCpu;
 import javisor.vcpu.VCpuExit;
 import javisor.vm.ExitAction;
@@ -15,7 +16,7 @@ import javisor.vm.Vm;
  * would pin its carrier) and KVM wants a vCPU's ioctls from one thread.
  */
 final class VCpuTask implements Runnable {
-    private static final System.Logger LOG = System.getLogger("javisor.vmm");
+    private static final System.Logger LOG = Logs.get("javisor.vmm");
 
     private final Vm vm;
     private final int vcpuId;

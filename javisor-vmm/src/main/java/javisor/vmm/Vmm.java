@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 import javisor.sys.LibC;
+import javisor.sys.Logs;
 import javisor.sys.kvm.Kvm;
 import javisor.sys.kvm.KvmConstants;
 import javisor.vcpu.VCpu;
@@ -241,7 +242,7 @@ public final class Vmm implements AutoCloseable {
                 }
             }
         } catch (RuntimeException ex) {
-            System.getLogger("javisor.vmm").log(System.Logger.Level.ERROR, stopped.describe()
+            Logs.get("javisor.vmm").log(System.Logger.Level.ERROR, stopped.describe()
                     + ": reboot after reset failed", ex);
         } finally {
             e.rebooting = false;

@@ -11,6 +11,7 @@ import java.util.function.LongFunction;
 
 import javisor.devices.HypervisorApi;
 import javisor.memory.GuestMemory;
+import javisor.sys.Logs;
 import javisor.vm.Vm;
 
 /**
@@ -19,7 +20,7 @@ import javisor.vm.Vm;
  * same CPU happens to take an interrupt exit, these fire at their deadline.
  */
 final class VmmServices implements HypervisorApi {
-    private static final System.Logger LOG = System.getLogger("javisor.vmm");
+    private static final System.Logger LOG = Logs.get("javisor.vmm");
 
     private final LongFunction<Vm> vms;
     private final AtomicLong nextToken = new AtomicLong(1);

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 
 import javisor.memory.GuestAddress;
 import javisor.memory.GuestMemory;
+import javisor.sys.Logs;
 import javisor.vm.StopReason;
 import javisor.vm.Vm;
 
@@ -14,7 +15,7 @@ import javisor.vm.Vm;
  * is an error code in RAX, never an exception out of the vCPU loop.
  */
 public final class HypercallDispatcher {
-    private static final System.Logger LOG = System.getLogger("javisor.vm");
+    private static final System.Logger LOG = Logs.get("javisor.vm");
     private static final int MAX_DEBUG_STRING = 4096;
 
     /** What the vCPU loop does after a hypercall. */

@@ -2,6 +2,8 @@ package javisor.vm.loader;
 
 import java.util.Optional;
 
+import javisor.sys.Logs;
+
 /**
  * A Multiboot v1 header: magic 0x1BADB002, flags and checksum (the three sum to zero mod 2^32), 4-byte
  * aligned and wholly inside the first 8192 bytes of the image, optionally followed by the a.out kludge
@@ -21,7 +23,7 @@ record MultibootHeader(int offset, int flags, Optional<AoutKludge> aout) {
     private static final int REQUIRED_MASK = 0xffff;
     private static final int UNDERSTOOD = PAGE_ALIGN_MODULES | MEMORY_INFO | VIDEO_MODE;
 
-    private static final System.Logger LOG = System.getLogger(MultibootHeader.class.getName());
+    private static final System.Logger LOG = Logs.get(MultibootHeader.class.getName());
 
     /** The outcome of looking for a header. */
     sealed interface Search {
