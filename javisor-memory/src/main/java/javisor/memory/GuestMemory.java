@@ -3,7 +3,6 @@ package javisor.memory;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 
@@ -29,7 +28,7 @@ public final class GuestMemory implements AutoCloseable {
     /** Guest memory made of {@code regions}; throws if two of them overlap. */
     public static GuestMemory of(List<GuestRegion> regions) {
         List<GuestRegion> sorted = new ArrayList<>(regions);
-        sorted.sort(Comparator.comparing(GuestRegion::start));
+        sorted.sort((a, b) -> a.start().compareTo(b.start()));
         for (int i = 1; i < sorted.size(); i++) {
             GuestRegion prev = sorted.get(i - 1);
             GuestRegion next = sorted.get(i);

@@ -1,7 +1,6 @@
 package javisor.vm.config;
 
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -94,7 +93,7 @@ public record KernelConfig(long entryPoint, Path kernelPath, long kernelLoadAddr
     /** The first overlap found, in O(n log n): regions sorted by start, each compared with the furthest end so far. */
     static Optional<Overlap> findOverlap(List<MemoryRegionConfig> regions) {
         List<Integer> byStart = IntStream.range(0, regions.size()).boxed()
-                .sorted(Comparator.comparing(i -> regions.get(i).gpa(), Long::compareUnsigned)).toList();
+                .sorted((a, b) -> Long.compareUnsigned(regions.get(a).gpa(), regions.get(b).gpa())).toList();
         int furthest = -1;
         for (int i : byStart) {
             MemoryRegionConfig r = regions.get(i);

@@ -2,7 +2,6 @@ package javisor.vm.loader;
 
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 
 import javisor.memory.GuestAddress;
@@ -35,7 +34,7 @@ record LoadPlan(List<LoadSegment> segments) {
             checkInRam(memory, s);
         }
         List<LoadSegment> sorted = new ArrayList<>(segments);
-        sorted.sort(Comparator.comparing(LoadSegment::start, Long::compareUnsigned));
+        sorted.sort((a, b) -> Long.compareUnsigned(a.start(), b.start()));
         LoadSegment reach = null; // the segment reaching furthest so far: a long one may hide behind a short one
         for (LoadSegment s : sorted) {
             if (s.memSize() == 0) {

@@ -1,7 +1,6 @@
 package javisor.vm.platform;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 
 import javisor.memory.GuestRegion;
@@ -48,7 +47,7 @@ public record E820Map(List<E820Entry> entries) {
                     E820Type.RESERVED);
             addClipped(pieces, first, last, PlatformLayout.BIOS_AREA_END, -1L, type);
         }
-        pieces.sort(Comparator.comparing(E820Entry::address, Long::compareUnsigned));
+        pieces.sort((a, b) -> Long.compareUnsigned(a.address(), b.address()));
         List<E820Entry> merged = new ArrayList<>();
         for (E820Entry e : pieces) {
             E820Entry last = merged.isEmpty() ? null : merged.getLast();
