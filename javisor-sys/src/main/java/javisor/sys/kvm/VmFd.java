@@ -132,7 +132,9 @@ public final class VmFd implements AutoCloseable {
     public void close() {
         if (!closed) {
             closed = true;
-            LibC.close(fd);
+            // Destroying a VM with an in-kernel irqchip and PIT waits for SRCU grace periods (5-25 ms on the
+            // build host); a worker does that instead of this thread, or of the exit of the process.
+            LibC.closeInBackground(fd);
         }
     }
 }
