@@ -70,7 +70,8 @@ def main():
     subprocess.run([os.path.join(ROOT, "javisor"), "run", "--kernel", GUEST], stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)
     java = os.path.join(java_home(), "bin", "java")
-    base = [java, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k", "--enable-native-access=javisor.sys"]
+    base = [java, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:CompileThresholdScaling=10", "-Xss512k",
+            "--enable-native-access=javisor.sys"]
     main_args = ["-p", LIB, "-m", "javisor.vmm/javisor.vmm.Main", "run", "--kernel", GUEST]
     qemu_args = ["-enable-kvm", "-cpu", "host,-arch-capabilities", "-m", "128", "-nodefaults", "-nographic",
                  "-serial", "stdio", "-device", "isa-debug-exit,iobase=0xf4,iosize=4", "-kernel", GUEST]
