@@ -200,10 +200,14 @@ class LifecycleTest {
     private static String cpusAllowedOf(String name) throws IOException {
         try (var tasks = Files.list(Path.of("/proc/self/task"))) {
             for (Path t : tasks.toList()) {
-                if (Files.readString(t.resolve("comm")).strip().equals(name)) {
-                    return Files.readAllLines(t.resolve("status")).stream()
-                            .filter(l -> l.startsWith("Cpus_allowed_list:"))
-                            .map(l -> l.substring(l.indexOf(':') + 1).strip()).findFirst().orElseThrow();
+                try {
+                    if (Files.readString(t.resolve("comm")).strip().equals(name)) {
+                        return Files.readAllLines(t.resolve("status")).stream()
+                                .filter(l -> l.startsWith("Cpus_allowed_list:"))
+                                .map(l -> l.substring(l.indexOf(':') + 1).strip()).findFirst().orElseThrow();
+                    }
+                } catch (java.nio.file.NoSuchFileException gone) {
+                    // a thread that ended while we listed them
                 }
             }
         }
