@@ -1,12 +1,13 @@
 package javisor.devices;
 
+import java.util.Arrays;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Dispatches guest accesses to the device whose range holds the address. Ranges may not overlap. Lookups
- * take no lock: registration publishes a new immutable map, so a vCPU thread never waits for another.
- * Device models lock themselves; the bus holds no lock while calling them, so there is no lock order to keep.
+ * take no lock and allocate nothing (a binary search over an array sorted by base): registration publishes a
+ * new array, so a vCPU thread never waits for another. Device models lock themselves; the bus holds no lock
+ * while calling them, so there is no lock order to keep.
  */
 public abstract sealed class Bus permits IoPortBus, MmioBus {
     private record Entry(BusRange range, String name, BusDevice device) {
@@ -14,7 +15,8 @@ public abstract sealed class Bus permits IoPortBus, MmioBus {
 
     private final String busName;
     private final UnclaimedAccessLog unclaimed;
-    private volatile TreeMap<Long, Entry> entries = new TreeMap<>(Long::compareUnsigned);
+    private static final Entry[] NONE = new Entry[0];
+    private volatile Entry[] entries = NONE; // sorted by base, unsigned
 
     Bus(String busName) {
         this.busName = busName;
@@ -23,32 +25,49 @@ public abstract sealed class Bus permits IoPortBus, MmioBus {
 
     /** Adds {@code device} at {@code range}; throws {@link IllegalArgumentException} naming the clash on overlap. */
     public synchronized void register(BusRange range, String name, BusDevice device) {
-        for (Entry e : entries.values()) {
+        for (Entry e : entries) {
             if (e.range.overlaps(range)) {
                 throw new IllegalArgumentException(busName + ": " + name + " at " + range + " overlaps " + e.name
                         + " at " + e.range);
             }
         }
-        TreeMap<Long, Entry> next = new TreeMap<>(entries);
-        next.put(range.base(), new Entry(range, name, device));
+        Entry[] next = Arrays.copyOf(entries, entries.length + 1);
+        next[entries.length] = new Entry(range, name, device);
+        Arrays.sort(next, (a, b) -> Long.compareUnsigned(a.range.base(), b.range.base()));
         entries = next;
     }
 
     /** Removes the device registered at exactly {@code range}; true if there was one. */
     public synchronized boolean unregister(BusRange range) {
-        Entry e = entries.get(range.base());
-        if (e == null || !e.range.equals(range)) {
-            return false;
+        Entry[] current = entries;
+        for (int i = 0; i < current.length; i++) {
+            if (current[i].range.equals(range)) {
+                Entry[] next = new Entry[current.length - 1];
+                System.arraycopy(current, 0, next, 0, i);
+                System.arraycopy(current, i + 1, next, i, current.length - i - 1);
+                entries = next;
+                return true;
+            }
         }
-        TreeMap<Long, Entry> next = new TreeMap<>(entries);
-        next.remove(range.base());
-        entries = next;
-        return true;
+        return false;
     }
 
+    /** The entry whose range holds {@code address}: the last one whose base is not above it, if it reaches. */
     private Entry find(long address) {
-        Map.Entry<Long, Entry> e = entries.floorEntry(address);
-        return e != null && e.getValue().range.contains(address) ? e.getValue() : null;
+        Entry[] current = entries;
+        int lo = 0;
+        int hi = current.length - 1;
+        Entry candidate = null;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            if (Long.compareUnsigned(current[mid].range.base(), address) <= 0) {
+                candidate = current[mid];
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return candidate != null && candidate.range.contains(address) ? candidate : null;
     }
 
     /** Reads from the device at {@code address}; an unclaimed address reads as all ones. */
@@ -78,7 +97,7 @@ public abstract sealed class Bus permits IoPortBus, MmioBus {
     /** The registered devices by name and range, for diagnostics. */
     public Map<String, BusRange> devices() {
         Map<String, BusRange> m = new java.util.LinkedHashMap<>();
-        for (Entry e : entries.values()) {
+        for (Entry e : entries) {
             m.put(e.name, e.range);
         }
         return m;

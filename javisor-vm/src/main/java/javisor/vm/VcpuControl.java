@@ -26,13 +26,14 @@ final class VcpuControl {
     private final Vm vm;
     private final CpuUpRequest[] pending;
     private final boolean[] down;
-    private final boolean[] attention; // guarded by this; read without lock only as a hint
+    /** 1 where a vCPU's thread has something to do; written under this lock, read without it on every exit. */
+    private final java.util.concurrent.atomic.AtomicIntegerArray attention;
 
     VcpuControl(Vm vm, int cpuCount) {
         this.vm = vm;
         this.pending = new CpuUpRequest[cpuCount];
         this.down = new boolean[cpuCount];
-        this.attention = new boolean[cpuCount];
+        this.attention = new java.util.concurrent.atomic.AtomicIntegerArray(cpuCount);
     }
 
     /** The caller's side of CpuUp: returns the hypercall result. */
@@ -48,7 +49,7 @@ final class VcpuControl {
                 throw HypercallError.fail(HypercallError.EBUSY, "CpuUp: vCPU " + t + " is already being started");
             }
             pending[t] = new CpuUpRequest(entry, arg, answer);
-            attention[t] = true;
+            attention.set(t, 1);
             notifyAll();
         }
         vm.kickVcpu(t);
@@ -67,9 +68,9 @@ final class VcpuControl {
         }
     }
 
-    /** Whether vCPU {@code id}'s thread has something to do before it runs the guest again. */
-    synchronized boolean needsAttention(int id) {
-        return attention[id];
+    /** Whether vCPU {@code id}'s thread has something to do before it runs the guest again (a volatile read). */
+    boolean needsAttention(int id) {
+        return attention.get(id) != 0;
     }
 
     /**
@@ -85,7 +86,7 @@ final class VcpuControl {
                 pending[id] = null;
                 if (request == null) {
                     if (!down[id] || vm.stopRequested()) {
-                        attention[id] = down[id];
+                        attention.set(id, down[id] ? 1 : 0);
                         return;
                     }
                     wait();
@@ -101,11 +102,11 @@ final class VcpuControl {
         synchronized (this) {
             boolean waitingForStart = down[id] || vcpu.mpState() == KvmConstants.MP_STATE_UNINITIALIZED;
             if (!waitingForStart) {
-                attention[id] = false;
+                attention.set(id, 0);
                 return HypercallError.EBUSY;
             }
             down[id] = false;
-            attention[id] = false;
+            attention.set(id, 0);
         }
         vcpu.boot(vm.boot().mode(), javisor.memory.GuestAddress.of(request.entry()),
                 Map.of(Regs.Reg.RDI, request.arg(), Regs.Reg.RSI, (long) id));
@@ -116,7 +117,7 @@ final class VcpuControl {
     /** CpuDown from vCPU {@code id}: it parks at its next loop turn until a CpuUp. */
     synchronized void markDown(int id) {
         down[id] = true;
-        attention[id] = true;
+        attention.set(id, 1);
     }
 
     /** Wakes parked vCPUs so they see a stop. */
