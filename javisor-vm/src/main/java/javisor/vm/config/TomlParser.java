@@ -160,8 +160,8 @@ final class TomlParser {
             throw error(at, "expected a value, got the end of the file");
         }
         return switch (peek()) {
-            case '"' -> new StringValue(text.startsWith("\"\"\"", pos) ? multiLineBasicString() : basicString(), at);
-            case '\'' -> new StringValue(text.startsWith("'''", pos) ? multiLineLiteralString() : literalString(), at);
+            case '"' -> new StringValue(text.startsWith("\"\"\"", pos) ? multiLineString('"') : basicString(), at);
+            case '\'' -> new StringValue(text.startsWith("'''", pos) ? multiLineString('\'') : literalString(), at);
             case '[' -> array(depth, path, at);
             case '{' -> inlineTable(depth, path, at);
             default -> scalar(at);
@@ -330,46 +330,30 @@ final class TomlParser {
         }
     }
 
-    private String multiLineBasicString() {
+    /**
+     * A """basic""" (escapes) or '''literal''' (none) multi-line string: the two differ only in the quote and in
+     * whether a backslash means anything.
+     */
+    private String multiLineString(char quote) {
+        boolean basic = quote == '"';
+        String delimiter = String.valueOf(quote).repeat(3);
         Position at = position();
         pos += 3;
         skipNewlineAfterOpening();
         StringBuilder sb = new StringBuilder();
         while (true) {
             if (eof()) {
-                throw error(at, "unterminated multi-line string: expected '\"\"\"'");
+                throw error(at, "unterminated multi-line string: expected "
+                        + (basic ? "'" + delimiter + "'" : "\"" + delimiter + "\""));
             }
             char c = peek();
-            if (c == '"' && text.startsWith("\"\"\"", pos)) {
-                return closeMultiLine(sb, '"');
-            } else if (c == '\\') {
+            if (c == quote && text.startsWith(delimiter, pos)) {
+                return closeMultiLine(sb, quote);
+            } else if (basic && c == '\\') {
                 if (lineEndingBackslash()) {
                     continue;
                 }
                 escape(sb);
-            } else if (c == '\n' || c == '\r') {
-                newline();
-                sb.append('\n');
-            } else {
-                checkNotControl(c);
-                sb.append(c);
-                pos++;
-            }
-        }
-    }
-
-    private String multiLineLiteralString() {
-        Position at = position();
-        pos += 3;
-        skipNewlineAfterOpening();
-        StringBuilder sb = new StringBuilder();
-        while (true) {
-            if (eof()) {
-                throw error(at, "unterminated multi-line string: expected \"'''\"");
-            }
-            char c = peek();
-            if (c == '\'' && text.startsWith("'''", pos)) {
-                return closeMultiLine(sb, '\'');
             } else if (c == '\n' || c == '\r') {
                 newline();
                 sb.append('\n');
