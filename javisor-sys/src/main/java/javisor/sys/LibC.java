@@ -7,7 +7,6 @@ import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -27,7 +26,7 @@ public final class LibC {
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final long ERRNO_OFFSET = errnoOffset();
 
     /** errno capture is per thread: a vCPU thread's errno must not be read from another thread's slot. */
     private static final ThreadLocal<MemorySegment> ERRNO_SLOT =
@@ -88,6 +87,22 @@ public final class LibC {
     public static final int EFD_NONBLOCK = 0x800;
     public static final int MFD_CLOEXEC = 1;
 
+    /**
+     * errno's offset in the capture layout, found by walking its members: a layout path
+     * ({@code varHandle(groupElement("errno"))} or {@code byteOffset}) spins method handle classes on first use,
+     * 1.5-2.5 ms of every start-up.
+     */
+    private static long errnoOffset() {
+        long offset = 0;
+        for (MemoryLayout member : CAPTURE_LAYOUT.memberLayouts()) {
+            if (member.name().orElse("").equals("errno")) {
+                return offset;
+            }
+            offset += member.byteSize();
+        }
+        throw new IllegalStateException("no errno in " + CAPTURE_LAYOUT);
+    }
+
     @SuppressWarnings("restricted") // libc's own symbols, linked with the signatures from their man pages
     private static MethodHandle link(String name, FunctionDescriptor descriptor, Linker.Option... options) {
         MemorySegment symbol = LINKER.defaultLookup().find(name)
@@ -114,7 +129,7 @@ public final class LibC {
         } catch (Throwable t) {
             throw rethrow(t);
         }
-        return r == -1 ? -(int) ERRNO.get(slot, 0L) : r;
+        return r == -1 ? -slot.get(JAVA_INT, ERRNO_OFFSET) : r;
     }
 
     private static long check(long result, String name) {
