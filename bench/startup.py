@@ -23,6 +23,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GUEST = os.path.join(ROOT, "guests", "target", "guests", "exit42.elf")
 LIB = os.path.join(ROOT, "javisor-vmm", "target", "lib")
 AOT = os.path.join(ROOT, "javisor-vmm", "target", "javisor.aot")
+RUNTIME = os.path.join(ROOT, "javisor-vmm", "target", "runtime")
 EXPECTED_STATUS = 85  # exit42.elf writes 42 to the debug-exit port: (42 << 1) | 1
 
 
@@ -30,6 +31,12 @@ def java_home():
     out = subprocess.run(["bash", "-c", f". {ROOT}/bin/jdk.sh && javisor_find_jdk && echo $JAVA_HOME"],
                          capture_output=True, text=True, check=True)
     return out.stdout.strip()
+
+
+def launcher_java():
+    """The java the launcher runs: its jlinked runtime image when there is one, else the JDK's."""
+    java = os.path.join(RUNTIME, "bin", "java")
+    return java if os.access(java, os.X_OK) else os.path.join(java_home(), "bin", "java")
 
 
 def measure(cmd):
@@ -69,7 +76,7 @@ def main():
     # The launcher builds the tree and trains the AOT cache on its first run.
     subprocess.run([os.path.join(ROOT, "javisor"), "run", "--kernel", GUEST], stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)
-    java = os.path.join(java_home(), "bin", "java")
+    java = launcher_java()
     base = [java, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:CompileThresholdScaling=10", "-Xss512k",
             "--enable-native-access=javisor.sys"]
     main_args = ["-p", LIB, "-m", "javisor.vmm/javisor.vmm.Main", "run", "--kernel", GUEST]
