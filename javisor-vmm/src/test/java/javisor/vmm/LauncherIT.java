@@ -1,0 +1,165 @@
+package javisor.vmm;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The README's first command as a user runs it: {@code ./javisor} at the repository root, with whatever
+ * JAVA_HOME the user has (none, or an older JDK), finds JDK 25, links its runtime image, trains its AOT cache and
+ * boots the guest. An integration test (failsafe, after {@code package}): it runs the jars this build has just
+ * put in {@code javisor-vmm/target/lib}.
+ */
+@Timeout(300)
+class LauncherIT {
+    private static final Path ROOT = Path.of(System.getProperty("javisor.root", "..")).toAbsolutePath().normalize();
+    private static final Path TARGET = ROOT.resolve("javisor-vmm/target");
+    private static final Path RUNTIME = TARGET.resolve("runtime");
+    private static final Pattern JAVA_VERSION = Pattern.compile("(?m)^JAVA_VERSION=\"(\\d+)");
+
+    record Run(int status, String out, String err) {
+    }
+
+    @BeforeAll
+    static void theseJarsAreTheBuild() throws IOException {
+        // The launcher rebuilds when a source is newer than this stamp; the jars beside it were packaged by the
+        // build running this test, from these sources, so a nested Maven build would only repeat it.
+        Path stamp = TARGET.resolve("lib/.built");
+        assertTrue(Files.isRegularFile(TARGET.resolve("lib/javisor-vmm-0.1.0-SNAPSHOT.jar")),
+                "no jars in " + stamp.getParent() + ": run after package");
+        if (!Files.exists(stamp)) {
+            Files.createFile(stamp);
+        }
+        Files.setLastModifiedTime(stamp, FileTime.from(Instant.now()));
+    }
+
+    static Run launch(Map<String, String> env, String... args) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(Stream.concat(Stream.of("./javisor"), Stream.of(args)).toList())
+                .directory(ROOT.toFile());
+        pb.environment().remove("JAVA_HOME");
+        pb.environment().remove("JAVISOR_NO_AOT");
+        pb.environment().putAll(env);
+        Path out = Files.createTempFile("launcher", ".out");
+        Path err = Files.createTempFile("launcher", ".err");
+        try {
+            Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            p.getOutputStream().close();
+            if (!p.waitFor(240, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError("./javisor " + String.join(" ", args) + " did not finish; stderr: "
+                        + Files.readString(err));
+            }
+            return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+        } finally {
+            Files.delete(out);
+            Files.delete(err);
+        }
+    }
+
+    static int javaVersion(Path jdk) throws IOException {
+        Matcher m = JAVA_VERSION.matcher(Files.readString(jdk.resolve("release"), StandardCharsets.UTF_8));
+        assertTrue(m.find(), "no JAVA_VERSION in " + jdk.resolve("release"));
+        return Integer.parseInt(m.group(1));
+    }
+
+    /** A JDK older than 25 under /usr/lib/jvm, as the machines of this project have (their default java). */
+    static Path olderJdk() throws IOException {
+        try (Stream<Path> jdks = Files.list(Path.of("/usr/lib/jvm"))) {
+            for (Path jdk : jdks.sorted().toList()) {
+                if (Files.isRegularFile(jdk.resolve("release")) && Files.isExecutable(jdk.resolve("bin/java"))
+                        && javaVersion(jdk) < 25) {
+                    return jdk;
+                }
+            }
+        }
+        return null;
+    }
+
+    @Test
+    void linksARuntimeImageOfTheJdkItFinds() throws Exception {
+        Run help = launch(Map.of(), "--help");
+        assertThat(help.status()).as(help.err()).isZero();
+        assertThat(help.out()).contains("javisor run", "javisor shell");
+
+        Path jdk = Path.of(Files.readString(RUNTIME.resolve(".jdk")).strip());
+        assertThat(javaVersion(jdk)).isGreaterThanOrEqualTo(25);
+        assertThat(Files.readString(RUNTIME.resolve("release")))
+                .containsPattern("(?m)^MODULES=\"java.base java.logging jdk.unsupported\"$");
+        assertThat(RUNTIME.resolve("bin/java")).isExecutable();
+    }
+
+    @Test
+    void bootsTheBundledDemoWithoutJavaHome() throws Exception {
+        TestGuests.assumeKvm();
+        Run run = launch(Map.of());
+        assertThat(run.status()).as(run.err()).isZero();
+        assertThat(run.out()).startsWith("Hello from a Javisor guest!\n").endsWith("Bye.\n");
+        assertThat(TARGET.resolve("javisor.aot")).as("the AOT cache the launcher trains").isNotEmptyFile();
+    }
+
+    @Test
+    void passesOverAnOlderJavaHome() throws Exception {
+        TestGuests.assumeKvm();
+        Path older = olderJdk();
+        assumeTrue(older != null, "no JDK older than 25 under /usr/lib/jvm to point JAVA_HOME at");
+        Run run = launch(Map.of("JAVA_HOME", older.toString()), "run", "--kernel",
+                TestGuests.image("exit42.elf").toString());
+        assertThat(run.out()).isEqualTo("exit42\n");
+        assertThat(run.status()).as(run.err()).isEqualTo(85);
+    }
+
+    @Test
+    void relinksTheRuntimeWhenTheJdkChanges() throws Exception {
+        TestGuests.assumeKvm();
+        assertThat(launch(Map.of(), "--help").status()).isZero();
+        Files.writeString(RUNTIME.resolve(".jdk"), "/usr/lib/jvm/a-jdk-since-removed\n");
+
+        Run run = launch(Map.of(), "run", "--kernel", TestGuests.image("exit42.elf").toString());
+        assertThat(run.out()).isEqualTo("exit42\n");
+        assertThat(run.status()).as(run.err()).isEqualTo(85);
+        assertThat(javaVersion(Path.of(Files.readString(RUNTIME.resolve(".jdk")).strip())))
+                .isGreaterThanOrEqualTo(25);
+        assertThat(TARGET.resolve("javisor.aot")).as("retrained for the new image").isNotEmptyFile();
+        try (Stream<Path> leftovers = Files.list(TARGET)) {
+            assertThat(leftovers.map(p -> p.getFileName().toString()))
+                    .as("no half-made images left beside it").noneMatch(n -> n.startsWith("runtime."));
+        }
+    }
+
+    @Test
+    void tellsWhenNoJdk25CanBeFound() throws Exception {
+        // The lookup alone, from bin/jdk.sh as the launcher sources it, with /usr/lib/jvm replaced by an empty folder.
+        Path empty = Files.createTempDirectory("no-jdks");
+        try {
+            String script = Files.readString(ROOT.resolve("bin/jdk.sh"));
+            assertThat(script).contains("/usr/lib/jvm/*");
+            ProcessBuilder pb = new ProcessBuilder(List.of("bash", "-c",
+                    script.replace("/usr/lib/jvm/*", empty + "/*") + "\njavisor_find_jdk"));
+            pb.environment().remove("JAVA_HOME");
+            Process p = pb.redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+            assertThat(p.exitValue()).isEqualTo(1);
+            assertThat(out).contains("no JDK 25 or newer found");
+        } finally {
+            Files.delete(empty);
+        }
+    }
+}
