@@ -132,6 +132,20 @@ public final class LibC {
         return r == -1 ? -slot.get(JAVA_INT, ERRNO_OFFSET) : r;
     }
 
+    /**
+     * A system call retried while a signal interrupts it. Every thread of a JVM takes signals (JFR's sampler,
+     * jcmd, a profiler's), and some calls answer one that arrives mid-call with EINTR, which SA_RESTART does
+     * not restart: KVM_CREATE_VM among them. For calls whose EINTR means "not done, call again"; never for
+     * close (the descriptor is gone either way) or KVM_RUN (EINTR is how a vCPU is kicked).
+     */
+    private static long restarting(long nr, long a1, long a2, long a3, long a4, long a5, long a6) {
+        long r;
+        do {
+            r = syscall(nr, a1, a2, a3, a4, a5, a6);
+        } while (r == -Errno.EINTR);
+        return r;
+    }
+
     private static long check(long result, String name) {
         if (result < 0) {
             throw new NativeException(name, (int) -result);
@@ -141,7 +155,7 @@ public final class LibC {
 
     /** ioctl with an integer or pointer argument; returns the ioctl's non-negative result. */
     public static int ioctl(int fd, long request, long arg, String name) {
-        return (int) check(syscall(SYS_IOCTL, fd, request, arg, 0, 0, 0), name);
+        return (int) check(restarting(SYS_IOCTL, fd, request, arg, 0, 0, 0), name);
     }
 
     /**
@@ -154,7 +168,7 @@ public final class LibC {
 
     public static int open(String path, int flags) {
         try (Arena arena = Arena.ofConfined()) {
-            long r = syscall(SYS_OPENAT, AT_FDCWD, arena.allocateFrom(path).address(), flags, 0, 0, 0);
+            long r = restarting(SYS_OPENAT, AT_FDCWD, arena.allocateFrom(path).address(), flags, 0, 0, 0);
             return (int) check(r, "open(" + path + ")");
         }
     }
@@ -194,7 +208,7 @@ public final class LibC {
             msg.set(JAVA_LONG, 24, 1);
             msg.set(JAVA_LONG, 32, cmsg.address());
             msg.set(JAVA_LONG, 40, 24);
-            syscall(SYS_SENDMSG, sender, msg.address(), 0, 0, 0, 0); // if this fails, close below is the last one
+            restarting(SYS_SENDMSG, sender, msg.address(), 0, 0, 0, 0); // if this fails, close below is the last one
             syscall(SYS_CLOSE, sender, 0, 0, 0, 0, 0);
             syscall(SYS_CLOSE, receiver, 0, 0, 0, 0, 0);
             close(fd);
@@ -260,7 +274,7 @@ public final class LibC {
     public static void eventfdWrite(int fd, long value) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment v = arena.allocateFrom(JAVA_LONG, value);
-            check(syscall(SYS_WRITE, fd, v.address(), 8, 0, 0, 0), "write(eventfd)");
+            check(restarting(SYS_WRITE, fd, v.address(), 8, 0, 0, 0), "write(eventfd)");
         }
     }
 
@@ -268,7 +282,7 @@ public final class LibC {
     public static long eventfdRead(int fd) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment v = arena.allocate(JAVA_LONG);
-            long r = syscall(SYS_READ, fd, v.address(), 8, 0, 0, 0);
+            long r = restarting(SYS_READ, fd, v.address(), 8, 0, 0, 0);
             if (r == -Errno.EAGAIN) {
                 return 0;
             }
@@ -278,7 +292,7 @@ public final class LibC {
     }
 
     public static void ftruncate(int fd, long length) {
-        check(syscall(SYS_FTRUNCATE, fd, length, 0, 0, 0, 0), "ftruncate");
+        check(restarting(SYS_FTRUNCATE, fd, length, 0, 0, 0, 0), "ftruncate");
     }
 
     /** The kernel thread id of the calling thread, the target {@link #tgkill} takes. */

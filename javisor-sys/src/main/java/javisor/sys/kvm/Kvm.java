@@ -107,6 +107,9 @@ public final class Kvm implements AutoCloseable {
                     capacity *= 2;
                     continue;
                 }
+                if (r == -Errno.EINTR) { // a signal came in mid-call: ask again, as LibC.ioctl does
+                    continue;
+                }
                 if (r < 0) {
                     throw new NativeException("KVM_GET_SUPPORTED_CPUID", -r);
                 }

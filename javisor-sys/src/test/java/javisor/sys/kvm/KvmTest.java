@@ -4,9 +4,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 import javisor.sys.Errno;
 import javisor.sys.HostMapping;
+import javisor.sys.LibC;
 import javisor.sys.NativeException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -34,6 +38,9 @@ class KvmTest {
     static final int[] REQUIRED_CAPS = {CAP_IRQCHIP, CAP_USER_MEMORY, CAP_SET_TSS_ADDR, CAP_EXT_CPUID,
             CAP_MP_STATE, CAP_IRQFD, CAP_PIT2, CAP_IOEVENTFD, CAP_SET_IDENTITY_MAP_ADDR, CAP_READONLY_MEM,
             CAP_IMMEDIATE_EXIT};
+
+    /** Its JVM handler ignores it (HotSpot installs one for SIGPIPE), so a test can send it to a thread at will. */
+    static final int SIGPIPE = 13;
 
     /** The guest's output port. */
     static final int PORT = 0x10;
@@ -402,6 +409,37 @@ class KvmTest {
                         "KVM_CAP_EXIT_ON_EMULATION_FAILURE is not offered here");
                 assertThatCode(() -> vm.enableCap(CAP_EXIT_ON_EMULATION_FAILURE, 1)).doesNotThrowAnyException();
             }
+        }
+
+        @Test
+        void setUpRidesOutSignalsThatInterruptIt() throws Exception {
+            // A JVM's threads take signals (JFR's sampler, jcmd, a profiler). One that arrives during
+            // KVM_CREATE_VM makes it fail with EINTR, which no SA_RESTART restarts; the calls must retry.
+            // SIGPIPE is a signal the JVM's handler takes and ignores, so it can be sent at will.
+            int target = LibC.gettid();
+            AtomicBoolean done = new AtomicBoolean();
+            AtomicInteger sent = new AtomicInteger();
+            Thread sender = Thread.ofPlatform().daemon().start(() -> {
+                while (!done.get()) {
+                    LibC.tgkill(target, SIGPIPE);
+                    sent.incrementAndGet();
+                    LockSupport.parkNanos(10_000);
+                }
+            });
+            try (Kvm kvm = Kvm.open()) {
+                for (int i = 0; i < 400; i++) {
+                    try (VmFd vm = kvm.createVm(); var memory = HostMapping.anonymous(0x10000)) {
+                        vm.setUserMemoryRegion(0, 0, 0, 0x10000, memory.hostAddress());
+                        vm.createIrqchip();
+                        vm.createPit2(1);
+                        vm.createVcpu(0).close();
+                    }
+                }
+            } finally {
+                done.set(true);
+                sender.join();
+            }
+            assertThat(sent.get()).as("signals sent during the set-ups").isGreaterThan(100);
         }
 
         @Test
