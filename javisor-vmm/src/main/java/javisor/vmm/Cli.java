@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 import javisor.vm.ImageResolver;
 import javisor.vm.StopReason;
@@ -255,19 +256,7 @@ public final class Cli {
             err.println("javisor: cannot create the log folder " + logDir + ": " + e.getMessage());
             return ExitStatus.USAGE;
         }
-        Vmm.ConsoleFactory logs = new Vmm.ConsoleFactory() {
-            @Override
-            public OutputStream consoleFor(VmConfig config) throws IOException {
-                return Files.newOutputStream(logFileFor(config).orElseThrow());
-            }
-
-            @Override
-            public Optional<Path> logFileFor(VmConfig config) {
-                String name = config.base().name().replaceAll("[^A-Za-z0-9._-]", "_");
-                return Optional.of(logDir.resolve("vm-" + config.base().id() + "-" + name + ".log"));
-            }
-        };
-        try (Vmm vmm = Vmm.init(definitions(o), logs)) {
+        try (Vmm vmm = Vmm.init(definitions(o), new ConsoleLogs(logDir))) {
             vmm.start();
             return javisor.vmm.shell.Shell.run(vmm, System.in, out, err, System.console() != null);
         } catch (VmCreateException | ConfigException | VmmException e) {
@@ -341,6 +330,22 @@ public final class Cli {
                 line.write('\n');
                 emit();
             }
+        }
+    }
+
+    /** The shell's consoles: a log file per VM, {@code vm-ID-NAME.log} in the log folder. */
+    private record ConsoleLogs(Path logDir) implements Vmm.ConsoleFactory {
+        private static final Pattern NOT_FILE_NAME_SAFE = Pattern.compile("[^A-Za-z0-9._-]");
+
+        @Override
+        public OutputStream consoleFor(VmConfig config) throws IOException {
+            return Files.newOutputStream(logFileFor(config).orElseThrow());
+        }
+
+        @Override
+        public Optional<Path> logFileFor(VmConfig config) {
+            String name = NOT_FILE_NAME_SAFE.matcher(config.base().name()).replaceAll("_");
+            return Optional.of(logDir.resolve("vm-" + config.base().id() + "-" + name + ".log"));
         }
     }
 

@@ -1,6 +1,7 @@
 package javisor.vmm.shell;
 
 import java.util.List;
+import java.util.regex.Pattern;
 
 import javisor.vmm.Vmm;
 import javisor.vmm.VmInfo;
@@ -10,11 +11,13 @@ import javisor.vmm.VmInfo;
  * looked up as a name, which must be unique, where AxVisor says "name lookup not implemented".
  */
 final class VmRefs {
+    private static final Pattern DIGITS = Pattern.compile("\\d+");
+
     private VmRefs() {
     }
 
     static long resolve(Vmm vmm, String word) {
-        if (word.matches("\\d+")) {
+        if (DIGITS.matcher(word).matches()) {
             try {
                 return Long.parseLong(word);
             } catch (NumberFormatException e) {
