@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -140,6 +141,69 @@ class LauncherIT {
         try (Stream<Path> leftovers = Files.list(TARGET)) {
             assertThat(leftovers.map(p -> p.getFileName().toString()))
                     .as("no half-made images left beside it").noneMatch(n -> n.startsWith("runtime."));
+        }
+    }
+
+    /** Runs bin/stale.sh's check on {@code tree}; true when it says the build is out of date. */
+    static boolean stale(Path tree) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(List.of("bash", "-c", ". \"$1\" && javisor_stale \"$2\" \"$3\"", "-",
+                ROOT.resolve("bin/stale.sh").toString(), tree.toString(), tree.resolve("built").toString()))
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertThat(out).as("javisor_stale prints nothing").isEmpty();
+        assertThat(p.exitValue()).isIn(0, 1);
+        return p.exitValue() == 0;
+    }
+
+    static void write(Path file, Instant modified) throws IOException {
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, file.getFileName().toString());
+        Files.setLastModifiedTime(file, FileTime.from(modified));
+    }
+
+    @Test
+    void rebuildsWhenWhatRunsIsNewerThanTheBuild() throws Exception {
+        // A tree shaped like this one, every file and folder older than the stamp.
+        Path tree = Files.createTempDirectory("stale");
+        Instant before = Instant.now().minusSeconds(3600);
+        List<String> files = List.of("pom.xml", "javisor-vm/pom.xml", "javisor-vm/src/main/java/a/Vm.java",
+                "javisor-vm/src/test/java/a/VmTest.java", "guests/Makefile", "guests/src/hello.c",
+                "guests/sdk/include/jv.h", "configs/default/hello.toml", "README.md");
+        for (String f : files) {
+            write(tree.resolve(f), before);
+        }
+        try (Stream<Path> all = Files.walk(tree)) {
+            for (Path p : all.toList()) {
+                Files.setLastModifiedTime(p, FileTime.from(before));
+            }
+        }
+        assertThat(stale(tree)).as("no stamp: never built").isTrue();
+        write(tree.resolve("built"), before.plusSeconds(60));
+        assertThat(stale(tree)).as("built after every input").isFalse();
+
+        Instant later = before.plusSeconds(120);
+        write(tree.resolve("javisor-vm/src/test/java/a/VmTest.java"), later);
+        write(tree.resolve("README.md"), later);
+        assertThat(stale(tree)).as("tests and docs do not change what runs").isFalse();
+
+        for (String input : List.of("javisor-vm/src/main/java/a/Vm.java", "guests/src/hello.c",
+                "guests/sdk/include/jv.h", "configs/default/hello.toml", "javisor-vm/pom.xml")) {
+            write(tree.resolve(input), later);
+            assertThat(stale(tree)).as(input + " changed").isTrue();
+            Files.setLastModifiedTime(tree.resolve(input), FileTime.from(before));
+            assertThat(stale(tree)).isFalse();
+        }
+
+        Path folder = tree.resolve("javisor-vm/src/main/java/a");
+        Files.delete(folder.resolve("Vm.java"));
+        Files.setLastModifiedTime(folder, FileTime.from(later));
+        assertThat(stale(tree)).as("a source deleted: its folder is newer").isTrue();
+
+        try (Stream<Path> all = Files.walk(tree)) {
+            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
         }
     }
 
