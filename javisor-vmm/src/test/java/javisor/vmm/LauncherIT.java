@@ -74,6 +74,11 @@ class LauncherIT {
         }
     }
 
+    /** The JDK the launcher's runtime image was linked from, as it notes in the image. */
+    static Path madeFrom() throws IOException {
+        return Path.of(Files.readString(RUNTIME.resolve(".made-from")).strip().split(" ")[0]);
+    }
+
     static int javaVersion(Path jdk) throws IOException {
         Matcher m = JAVA_VERSION.matcher(Files.readString(jdk.resolve("release"), StandardCharsets.UTF_8));
         assertTrue(m.find(), "no JAVA_VERSION in " + jdk.resolve("release"));
@@ -99,10 +104,10 @@ class LauncherIT {
         assertThat(help.status()).as(help.err()).isZero();
         assertThat(help.out()).contains("javisor run", "javisor shell");
 
-        Path jdk = Path.of(Files.readString(RUNTIME.resolve(".jdk")).strip());
+        Path jdk = madeFrom();
         assertThat(javaVersion(jdk)).isGreaterThanOrEqualTo(25);
         assertThat(Files.readString(RUNTIME.resolve("release")))
-                .containsPattern("(?m)^MODULES=\"java.base java.logging jdk.unsupported\"$");
+                .containsPattern("(?m)^MODULES=\"java.base java.logging jdk.jfr jdk.unsupported\"$");
         assertThat(RUNTIME.resolve("bin/java")).isExecutable();
     }
 
@@ -127,16 +132,25 @@ class LauncherIT {
     }
 
     @Test
+    void flightRecorderWorksOnTheRuntimeImage() throws Exception {
+        // Operators profile a running Javisor with JFR (jcmd PID JFR.start); the image must carry jdk.jfr.
+        TestGuests.assumeKvm();
+        Run run = launch(Map.of("JAVISOR_JAVA_OPTS", "-XX:StartFlightRecording"), "run", "--kernel",
+                TestGuests.image("exit42.elf").toString());
+        assertThat(run.out()).contains("Started recording").endsWith("exit42\n");
+        assertThat(run.status()).as(run.err()).isEqualTo(85);
+    }
+
+    @Test
     void relinksTheRuntimeWhenTheJdkChanges() throws Exception {
         TestGuests.assumeKvm();
         assertThat(launch(Map.of(), "--help").status()).isZero();
-        Files.writeString(RUNTIME.resolve(".jdk"), "/usr/lib/jvm/a-jdk-since-removed\n");
+        Files.writeString(RUNTIME.resolve(".made-from"), "/usr/lib/jvm/a-jdk-since-removed java.base\n");
 
         Run run = launch(Map.of(), "run", "--kernel", TestGuests.image("exit42.elf").toString());
         assertThat(run.out()).isEqualTo("exit42\n");
         assertThat(run.status()).as(run.err()).isEqualTo(85);
-        assertThat(javaVersion(Path.of(Files.readString(RUNTIME.resolve(".jdk")).strip())))
-                .isGreaterThanOrEqualTo(25);
+        assertThat(javaVersion(madeFrom())).isGreaterThanOrEqualTo(25);
         assertThat(TARGET.resolve("javisor.aot")).as("retrained for the new image").isNotEmptyFile();
         try (Stream<Path> leftovers = Files.list(TARGET)) {
             assertThat(leftovers.map(p -> p.getFileName().toString()))
