@@ -43,8 +43,10 @@ class LauncherIT {
         // The launcher rebuilds when a source is newer than this stamp; the jars beside it were packaged by the
         // build running this test, from these sources, so a nested Maven build would only repeat it.
         Path stamp = TARGET.resolve("lib/.built");
-        assertTrue(Files.isRegularFile(TARGET.resolve("lib/javisor-vmm-0.1.0-SNAPSHOT.jar")),
-                "no jars in " + stamp.getParent() + ": run after package");
+        try (Stream<Path> jars = Files.list(stamp.getParent())) {
+            assertTrue(jars.anyMatch(j -> j.getFileName().toString().matches("javisor-vmm-.*\\.jar")),
+                    "no javisor-vmm jar in " + stamp.getParent() + ": run after package");
+        }
         if (!Files.exists(stamp)) {
             Files.createFile(stamp);
         }
@@ -56,6 +58,7 @@ class LauncherIT {
                 .directory(ROOT.toFile());
         pb.environment().remove("JAVA_HOME");
         pb.environment().remove("JAVISOR_NO_AOT");
+        pb.environment().remove("JAVISOR_JAVA_OPTS");
         pb.environment().putAll(env);
         Path out = Files.createTempFile("launcher", ".out");
         Path err = Files.createTempFile("launcher", ".err");
