@@ -161,16 +161,32 @@ class LauncherIT {
         }
     }
 
-    /** Runs bin/stale.sh's check on {@code tree}; true when it says the build is out of date. */
-    static boolean stale(Path tree) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(List.of("bash", "-c", ". \"$1\" && javisor_stale \"$2\" \"$3\"", "-",
-                ROOT.resolve("bin/stale.sh").toString(), tree.toString(), tree.resolve("built").toString()))
-                .redirectErrorStream(true).start();
+    /** Runs {@code script} in bash without JAVA_HOME, its arguments {@code $1...}; stdout and stderr merged. */
+    static Run bash(String script, String... args) throws IOException, InterruptedException {
+        List<String> command = Stream.concat(Stream.of("bash", "-c", script, "-"), Stream.of(args)).toList();
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.environment().remove("JAVA_HOME");
+        Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-        assertThat(out).as("javisor_stale prints nothing").isEmpty();
-        assertThat(p.exitValue()).isIn(0, 1);
-        return p.exitValue() == 0;
+        return new Run(p.exitValue(), out, "");
+    }
+
+    /** Runs bin/stale.sh's check on {@code tree}; true when it says the build is out of date. */
+    static boolean stale(Path tree) throws IOException, InterruptedException {
+        Run run = bash(". \"$1\" && javisor_stale \"$2\" \"$3\"", ROOT.resolve("bin/stale.sh").toString(),
+                tree.toString(), tree.resolve("built").toString());
+        assertThat(run.out()).as("javisor_stale prints nothing").isEmpty();
+        assertThat(run.status()).isIn(0, 1);
+        return run.status() == 0;
+    }
+
+    static void deleteTree(Path tree) throws IOException {
+        try (Stream<Path> all = Files.walk(tree)) {
+            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
     }
 
     static void write(Path file, Instant modified) throws IOException {
@@ -183,6 +199,14 @@ class LauncherIT {
     void rebuildsWhenWhatRunsIsNewerThanTheBuild() throws Exception {
         // A tree shaped like this one, every file and folder older than the stamp.
         Path tree = Files.createTempDirectory("stale");
+        try {
+            staleChecks(tree);
+        } finally {
+            deleteTree(tree);
+        }
+    }
+
+    private static void staleChecks(Path tree) throws IOException, InterruptedException {
         Instant before = Instant.now().minusSeconds(3600);
         List<String> files = List.of("pom.xml", "javisor-vm/pom.xml", "javisor-vm/src/main/java/a/Vm.java",
                 "javisor-vm/src/test/java/a/VmTest.java", "guests/Makefile", "guests/src/hello.c",
@@ -216,12 +240,6 @@ class LauncherIT {
         Files.delete(folder.resolve("Vm.java"));
         Files.setLastModifiedTime(folder, FileTime.from(later));
         assertThat(stale(tree)).as("a source deleted: its folder is newer").isTrue();
-
-        try (Stream<Path> all = Files.walk(tree)) {
-            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
     }
 
     @Test
@@ -231,14 +249,9 @@ class LauncherIT {
         try {
             String script = Files.readString(ROOT.resolve("bin/jdk.sh"));
             assertThat(script).contains("/usr/lib/jvm/*");
-            ProcessBuilder pb = new ProcessBuilder(List.of("bash", "-c",
-                    script.replace("/usr/lib/jvm/*", empty + "/*") + "\njavisor_find_jdk"));
-            pb.environment().remove("JAVA_HOME");
-            Process p = pb.redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-            assertThat(p.exitValue()).isEqualTo(1);
-            assertThat(out).contains("no JDK 25 or newer found");
+            Run run = bash(script.replace("/usr/lib/jvm/*", empty + "/*") + "\njavisor_find_jdk");
+            assertThat(run.status()).isEqualTo(1);
+            assertThat(run.out()).contains("no JDK 25 or newer found");
         } finally {
             Files.delete(empty);
         }

@@ -102,18 +102,15 @@ public final class Kvm implements AutoCloseable {
                 MemorySegment buf = arena.allocate(KvmStructs.KVM_CPUID2.byteSize()
                         + capacity * KvmStructs.KVM_CPUID_ENTRY2.byteSize(), 8);
                 buf.set(JAVA_INT, 0, capacity);
-                int r = LibC.ioctlRaw(fd, KvmIoctls.KVM_GET_SUPPORTED_CPUID, buf.address());
-                if (r == -Errno.E2BIG && capacity < 4096) { // the buffer was too small
-                    capacity *= 2;
-                    continue;
+                try {
+                    LibC.ioctl(fd, KvmIoctls.KVM_GET_SUPPORTED_CPUID, buf.address(), "KVM_GET_SUPPORTED_CPUID");
+                    return CpuidBuffer.read(buf);
+                } catch (NativeException e) {
+                    if (e.errno() != Errno.E2BIG || capacity >= 4096) {
+                        throw e;
+                    }
+                    capacity *= 2; // the buffer was too small
                 }
-                if (r == -Errno.EINTR) { // a signal came in mid-call: ask again, as LibC.ioctl does
-                    continue;
-                }
-                if (r < 0) {
-                    throw new NativeException("KVM_GET_SUPPORTED_CPUID", -r);
-                }
-                return CpuidBuffer.read(buf);
             }
         }
     }
