@@ -83,6 +83,12 @@ public final class LibC {
     public static final int MAP_NORESERVE = 0x4000;
 
     public static final int SIG_BLOCK = 0;
+    private static final int SIG_SETMASK = 2;
+    /**
+     * Every signal but the synchronous ones (SIGILL 4, SIGTRAP 5, SIGBUS 7, SIGFPE 8, SIGSEGV 11), which report a
+     * fault of the thread itself and must never be blocked; bit n-1 is signal n.
+     */
+    private static final long ASYNCHRONOUS_SIGNALS = ~((1L << 3) | (1L << 4) | (1L << 6) | (1L << 7) | (1L << 10));
     public static final int EFD_CLOEXEC = 0x80000;
     public static final int EFD_NONBLOCK = 0x800;
     public static final int MFD_CLOEXEC = 1;
@@ -133,16 +139,32 @@ public final class LibC {
     }
 
     /**
-     * A system call retried while a signal interrupts it. Every thread of a JVM takes signals (JFR's sampler,
-     * jcmd, a profiler's), and some calls answer one that arrives mid-call with EINTR, which SA_RESTART does
-     * not restart: KVM_CREATE_VM among them. For calls whose EINTR means "not done, call again"; never for
-     * close (the descriptor is gone either way) or KVM_RUN (EINTR is how a vCPU is kicked).
+     * A system call that a signal cannot make fail. Every thread of a JVM takes signals (JFR's sampler, jcmd, a
+     * profiler's), and some calls answer one that arrives mid-call with EINTR, which SA_RESTART does not restart:
+     * KVM_CREATE_VM among them. Calling again is not enough: when signals come faster than the call takes (a
+     * sampler on a slow or loaded host), every attempt is cut short and the retry loop never ends. So after the
+     * first EINTR the call is retried with the thread's asynchronous signals blocked; they stay pending and are
+     * taken when the old mask is back, microseconds later. For calls whose EINTR means "not done, call again";
+     * never for close (the descriptor is gone either way) or KVM_RUN (EINTR is how a vCPU is kicked).
      */
     private static long restarting(long nr, long a1, long a2, long a3, long a4, long a5, long a6) {
-        long r;
-        do {
-            r = syscall(nr, a1, a2, a3, a4, a5, a6);
-        } while (r == -Errno.EINTR);
+        long r = syscall(nr, a1, a2, a3, a4, a5, a6);
+        if (r != -Errno.EINTR) {
+            return r;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment block = arena.allocateFrom(JAVA_LONG, ASYNCHRONOUS_SIGNALS);
+            MemorySegment old = arena.allocate(JAVA_LONG);
+            check(syscall(SYS_RT_SIGPROCMASK, SIG_BLOCK, block.address(), old.address(), KERNEL_SIGSET_SIZE, 0, 0),
+                    "rt_sigprocmask");
+            try {
+                do {
+                    r = syscall(nr, a1, a2, a3, a4, a5, a6); // only a stop and continue can still cut it short
+                } while (r == -Errno.EINTR);
+            } finally {
+                syscall(SYS_RT_SIGPROCMASK, SIG_SETMASK, old.address(), 0, KERNEL_SIGSET_SIZE, 0, 0);
+            }
+        }
         return r;
     }
 
@@ -309,14 +331,17 @@ public final class LibC {
         check(syscall(SYS_TGKILL, getpid(), tid, signal, 0, 0, 0), "tgkill");
     }
 
-    /** Pins the calling thread to the CPUs set in {@code cpuMask} (bit n = CPU n, up to 1024 CPUs). */
+    /**
+     * Pins the calling thread to the CPUs set in {@code cpuMask} (bit n of word n/64 is CPU n; as many words as
+     * the host has CPUs).
+     */
     public static void setCurrentThreadAffinity(long[] cpuMask) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment set = arena.allocate(128);
-            for (int i = 0; i < cpuMask.length && i < 16; i++) {
-                set.setAtIndex(JAVA_LONG, i, cpuMask[i]);
-            }
-            check(syscall(SYS_SCHED_SETAFFINITY, 0, 128, set.address(), 0, 0, 0), "sched_setaffinity");
+            // The kernel takes a set of any length: shorter than its own is zero-filled, longer is cut.
+            long bytes = Math.max(128, 8L * cpuMask.length);
+            MemorySegment set = arena.allocate(bytes, 8);
+            MemorySegment.copy(cpuMask, 0, set, JAVA_LONG, 0, cpuMask.length);
+            check(syscall(SYS_SCHED_SETAFFINITY, 0, bytes, set.address(), 0, 0, 0), "sched_setaffinity");
         }
     }
 
