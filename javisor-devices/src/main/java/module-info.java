@@ -1,5 +1,5 @@
 /** The device framework (port-I/O and MMIO buses, interrupt lines) and the device models. */
 module javisor.devices {
-    requires transitive javisor.memory;
+    requires javisor.sys;
     exports javisor.devices;
 }

@@ -1,5 +1,5 @@
 /** Guest physical memory: address types, regions and bounds-checked access. Safe Java only. */
 module javisor.memory {
-    requires transitive javisor.sys;
+    requires javisor.sys;
     exports javisor.memory;
 }

@@ -1,6 +1,7 @@
 package javisor.devices;
 
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -96,7 +97,7 @@ public abstract sealed class Bus permits IoPortBus, MmioBus {
 
     /** The registered devices by name and range, for diagnostics. */
     public Map<String, BusRange> devices() {
-        Map<String, BusRange> m = new java.util.LinkedHashMap<>();
+        Map<String, BusRange> m = new LinkedHashMap<>();
         for (Entry e : entries) {
             m.put(e.name, e.range);
         }

@@ -27,4 +27,16 @@ class PlatformPortsTest {
         port.write(0, 2, 0x2000);
         assertThat(requests).containsExactly(new StopRequest.PowerOff());
     }
+
+    @Test
+    void acpiSleepPowersOffOnlyForSlpEnWithTheS5SleepType() {
+        AcpiSleepControl sleep = new AcpiSleepControl(requests::add);
+        sleep.write(0, 1, AcpiSleepControl.S5_SLEEP_TYPE << 2); // the type without SLP_EN
+        sleep.write(0, 1, 0x20 | (3 << 2));                    // S3, which is not offered
+        sleep.write(1, 1, 0x34);                               // the status register
+        assertThat(requests).isEmpty();
+        assertThat(sleep.read(1, 1)).isZero();
+        sleep.write(0, 1, 0x20 | (AcpiSleepControl.S5_SLEEP_TYPE << 2)); // Linux's acpi_hw_extended_sleep(S5)
+        assertThat(requests).containsExactly(new StopRequest.PowerOff());
+    }
 }

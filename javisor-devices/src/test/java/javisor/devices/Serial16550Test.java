@@ -1,6 +1,8 @@
 package javisor.devices;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -99,10 +101,10 @@ class Serial16550Test {
 
     @Test
     void aClosedConsoleDoesNotStopTheGuest() {
-        Serial16550 closed = new Serial16550(new java.io.OutputStream() {
+        Serial16550 closed = new Serial16550(new OutputStream() {
             @Override
-            public void write(int b) throws java.io.IOException {
-                throw new java.io.IOException("closed");
+            public void write(int b) throws IOException {
+                throw new IOException("closed");
             }
         }, InterruptLine.NONE);
         closed.write(0, 1, 'a');

@@ -1,5 +1,7 @@
 package javisor.memory;
 
+import java.util.Optional;
+
 /**
  * How a region's host backing is obtained: AxVisor's three mapping types, as they mean under KVM.
  * The numbers are the {@code map_type} values of AxVisor's config.
@@ -32,12 +34,12 @@ public enum MappingKind {
         return code;
     }
 
-    public static java.util.Optional<MappingKind> ofCode(long code) {
+    public static Optional<MappingKind> ofCode(long code) {
         for (MappingKind k : values()) {
             if (k.code == code) {
-                return java.util.Optional.of(k);
+                return Optional.of(k);
             }
         }
-        return java.util.Optional.empty();
+        return Optional.empty();
     }
 }

@@ -1,5 +1,7 @@
 package javisor.memory;
 
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 import java.util.List;
 
 import org.junit.jupiter.api.AfterEach;
@@ -63,7 +65,7 @@ class GuestMemoryTest {
     @Test
     void aFailedWriteLeavesMemoryUntouched() {
         byte[] ones = new byte[0x20010];
-        java.util.Arrays.fill(ones, (byte) 1);
+        Arrays.fill(ones, (byte) 1);
         assertThatThrownBy(() -> memory.write(GuestAddress.of(0x0), ones)).isInstanceOf(GuestMemoryException.class);
         assertThat(memory.readU8(GuestAddress.of(0))).isZero();
     }
@@ -91,7 +93,7 @@ class GuestMemoryTest {
         GuestMemory m = GuestMemory.of(List.of(GuestRegion.allocate(GuestAddress.of(0), 0x1000, RegionFlags.RWX)));
         var slice = m.slice(GuestAddress.of(0x10), 4);
         m.close();
-        assertThatThrownBy(() -> slice.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0))
+        assertThatThrownBy(() -> slice.get(ValueLayout.JAVA_BYTE, 0))
                 .isInstanceOf(IllegalStateException.class);
     }
 

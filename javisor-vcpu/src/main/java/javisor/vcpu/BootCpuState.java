@@ -46,18 +46,41 @@ public final class BootCpuState {
     private BootCpuState() {
     }
 
-    /** Real mode: CS selects the 64 KiB segment holding the entry; every other segment base is 0. */
+    /**
+     * The highest address real-mode code can reach: segment 0xffff plus offset 0xffff, the 64 KiB above 1 MiB
+     * that a PC reaches with A20 on (KVM never masks A20), less the 16 bytes below 1 MiB the segment starts at.
+     */
+    public static final long REAL_MODE_REACH = 0x10_ffef;
+    /** The segment whose base, 0xffff0, is the only one that reaches above 1 MiB. */
+    private static final int HIGH_SEGMENT = 0xffff;
+
+    /**
+     * Real mode: CS selects a 64 KiB segment holding the entry (0 below 64 KiB, a 64 KiB-aligned one below 1 MiB,
+     * segment 0xffff above it); every other segment base is 0. A real segment in each case, so a far jump or a
+     * reload of CS by the guest keeps working.
+     */
     public static SpecialRegs realMode(SpecialRegs reset, long entry) {
-        int codeSelector = entry < 0x10000 ? 0 : (int) ((entry >> 4) & 0xf000);
+        if (entry < 0 || entry > REAL_MODE_REACH) {
+            throw new IllegalArgumentException("real-mode entry 0x" + Long.toHexString(entry)
+                    + " is beyond what real mode reaches (0x" + Long.toHexString(REAL_MODE_REACH) + ")");
+        }
+        int codeSelector = codeSegment(entry);
         Segment code = new Segment((long) codeSelector << 4, 0xffff, codeSelector, 0xb, true, 0, false, true,
                 false, false, false, false);
         Segment data = new Segment(0, 0xffff, 0, 0x3, true, 0, false, true, false, false, false, false);
         return reset.withSegments(code, data).withControl(reset.cr0() & ~(CR0_PE | CR0_PG), 0, 0, 0);
     }
 
+    private static int codeSegment(long entry) {
+        if (entry < 0x10000) {
+            return 0;
+        }
+        return entry < 0x10_0000 ? (int) ((entry >> 4) & 0xf000) : HIGH_SEGMENT;
+    }
+
     /** The instruction pointer within the real-mode code segment {@link #realMode} chose. */
     public static long realModeIp(long entry) {
-        return entry < 0x10000 ? entry : entry & 0xffff;
+        return entry - ((long) codeSegment(entry) << 4);
     }
 
     /** 32-bit protected mode with flat segments and paging off (what Multiboot v1 promises). */

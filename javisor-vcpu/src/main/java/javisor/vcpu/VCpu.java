@@ -18,16 +18,14 @@ import javisor.sys.kvm.Regs.Reg;
 import javisor.sys.kvm.SpecialRegs;
 import javisor.sys.kvm.Translation;
 import javisor.sys.kvm.VcpuFd;
+import javisor.vcpu.hypercall.HypercallAbi;
 
 /**
  * One virtual CPU. {@link #run()} enters the guest and returns the exit as a {@link VCpuExit}; the answer to
  * a read exit is given with the matching {@code complete...} method before the next run. KVM wants every
  * vCPU ioctl from the thread that runs it, so all methods but {@link #kick()} belong to that thread.
  */
-public final class VCpu implements AutoCloseable {
-    /** The I/O port whose 32-bit writes are hypercalls (docs/hypercalls.md). */
-    public static final int HYPERCALL_PORT = 0xe0;
-
+public final class VCpu implements ExitCompletion, AutoCloseable {
     private static final System.Logger LOG = Logs.get("javisor.vcpu");
     private static final int FPU_CONTROL_WORD_RESET = 0x37f;
     private static final int MXCSR_RESET = 0x1f80;
@@ -52,6 +50,7 @@ public final class VCpu implements AutoCloseable {
         this.memory = memory;
     }
 
+    @Override
     public int id() {
         return id;
     }
@@ -161,7 +160,7 @@ public final class VCpu implements AutoCloseable {
             case KvmConstants.EXIT_MMIO -> decodeMmio();
             case KvmConstants.EXIT_HLT -> new VCpuExit.Halt();
             case KvmConstants.EXIT_SHUTDOWN -> new VCpuExit.Shutdown();
-            case KvmConstants.EXIT_SYSTEM_EVENT -> new VCpuExit.SystemEvent(kvmRun.systemEventType());
+            case KvmConstants.EXIT_SYSTEM_EVENT -> VCpuExit.SystemEvent.of(kvmRun.systemEventType());
             case KvmConstants.EXIT_INTR -> new VCpuExit.Interrupted();
             case KvmConstants.EXIT_FAIL_ENTRY -> new VCpuExit.FailEntry(kvmRun.failEntryReason(), fd.getRegs(),
                     fd.getSregs());
@@ -181,8 +180,8 @@ public final class VCpu implements AutoCloseable {
         }
         int port = kvmRun.ioPort();
         if (kvmRun.ioDirection() == KvmConstants.EXIT_IO_OUT) {
-            if (port == HYPERCALL_PORT && size == 4 && count == 1) {
-                return hypercall();
+            if (HypercallAbi.isHypercall(port, size, count)) {
+                return HypercallAbi.decode(fd.getRegs(), fd.getSregs().cs().l());
             }
             long[] values = new long[count];
             for (int i = 0; i < count; i++) {
@@ -194,18 +193,6 @@ public final class VCpu implements AutoCloseable {
         pendingIoSize = size;
         pendingIoCount = count;
         return new VCpuExit.IoIn(port, size, count);
-    }
-
-    /**
-     * A hypercall's number and arguments. Outside 64-bit mode the upper register halves are undefined, so they
-     * are cut to 32 bits, as KVM does for its own hypercalls (docs/hypercalls.md).
-     */
-    private VCpuExit hypercall() {
-        Regs regs = fd.getRegs();
-        long mask = fd.getSregs().cs().l() ? -1L : 0xffff_ffffL;
-        return new VCpuExit.Hypercall(regs.get(Reg.RAX) & mask, new long[] {
-                regs.get(Reg.RDI) & mask, regs.get(Reg.RSI) & mask, regs.get(Reg.RDX) & mask,
-                regs.get(Reg.RCX) & mask, regs.get(Reg.R8) & mask, regs.get(Reg.R9) & mask});
     }
 
     private VCpuExit decodeMmio() {
@@ -257,6 +244,7 @@ public final class VCpu implements AutoCloseable {
     }
 
     /** Answers the last {@link VCpuExit.IoIn}: one value per repetition. */
+    @Override
     public void completeIoIn(long[] values) {
         int n = Math.min(values.length, pendingIoCount);
         for (int i = 0; i < n; i++) {
@@ -265,13 +253,15 @@ public final class VCpu implements AutoCloseable {
     }
 
     /** Answers the last {@link VCpuExit.MmioRead}. */
+    @Override
     public void completeMmioRead(long value) {
         kvmRun.writeData(KvmRun.mmioDataOffset(), pendingIoSize, value);
     }
 
     /** Answers the last {@link VCpuExit.Hypercall}: the result goes to RAX. */
+    @Override
     public void completeHypercall(long result) {
-        fd.setRegs(fd.getRegs().with(Reg.RAX, result));
+        fd.setRegs(fd.getRegs().with(HypercallAbi.NUMBER_AND_RESULT, result));
     }
 
     /** KVM_GET_MP_STATE: whether the vCPU waits for INIT/SIPI, runs, or halts. */
@@ -281,7 +271,7 @@ public final class VCpu implements AutoCloseable {
 
     /** Marks the vCPU runnable (a vCPU waiting for INIT/SIPI would otherwise ignore its new registers). */
     public void makeRunnable() {
-        fd.setMpState(javisor.sys.kvm.KvmConstants.MP_STATE_RUNNABLE);
+        fd.setMpState(KvmConstants.MP_STATE_RUNNABLE);
     }
 
     public Regs regs() {

@@ -1,5 +1,6 @@
 package javisor.vm;
 
+import java.util.Arrays;
 import java.util.HexFormat;
 
 import javisor.sys.kvm.Segment;
@@ -21,7 +22,7 @@ final class GuestFailureReport {
             }
             case VCpuExit.InternalError(int suberror, long[] data, var regs, var sregs) -> {
                 String summary = "vCPU " + vcpuId + ": KVM internal error, suberror " + suberror + ", data "
-                        + java.util.Arrays.stream(data).mapToObj(d -> "0x" + Long.toHexString(d)).toList();
+                        + Arrays.stream(data).mapToObj(d -> "0x" + Long.toHexString(d)).toList();
                 yield new StopReason.GuestFailure(summary, summary + "\n" + regs + "\n" + describe(sregs));
             }
             case VCpuExit.FailEntry(long reason, var regs, var sregs) -> {

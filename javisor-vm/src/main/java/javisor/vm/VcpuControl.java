@@ -6,16 +6,20 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.function.IntConsumer;
 
+import javisor.memory.GuestAddress;
 import javisor.sys.kvm.KvmConstants;
 import javisor.sys.kvm.Regs;
 import javisor.vcpu.VCpu;
-import javisor.vm.hypercall.HypercallError;
+import javisor.vcpu.hypercall.HypercallError;
+import javisor.vm.loader.BootSpec;
 
 /**
  * Paravirtual CPU bring-up (AxVisor's vcpu_on): a CpuUp from one vCPU is a request to the target's own thread,
  * which sets the target's registers (KVM wants that from the thread running it) and answers; a CpuDown parks the
- * calling vCPU's thread until the next CpuUp.
+ * calling vCPU's thread until the next CpuUp. A parked vCPU is out of the guest, so a suspend does not wait for it.
  */
 final class VcpuControl {
     private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(2);
@@ -23,24 +27,31 @@ final class VcpuControl {
     private record CpuUpRequest(long entry, long arg, CompletableFuture<Long> answer) {
     }
 
-    private final Vm vm;
+    private final String who;
+    private final BootSpec boot;
+    private final VmRunState runState;
+    private final IntConsumer kick;
     private final CpuUpRequest[] pending;
     private final boolean[] down;
     /** 1 where a vCPU's thread has something to do; written under this lock, read without it on every exit. */
-    private final java.util.concurrent.atomic.AtomicIntegerArray attention;
+    private final AtomicIntegerArray attention;
 
-    VcpuControl(Vm vm, int cpuCount) {
-        this.vm = vm;
+    /** @param kick kicks a vCPU out of the guest, so that its thread sees a request */
+    VcpuControl(String who, int cpuCount, BootSpec boot, VmRunState runState, IntConsumer kick) {
+        this.who = who;
+        this.boot = boot;
+        this.runState = runState;
+        this.kick = kick;
         this.pending = new CpuUpRequest[cpuCount];
         this.down = new boolean[cpuCount];
-        this.attention = new java.util.concurrent.atomic.AtomicIntegerArray(cpuCount);
+        this.attention = new AtomicIntegerArray(cpuCount);
     }
 
     /** The caller's side of CpuUp: returns the hypercall result. */
     long cpuUp(int caller, long target, long entry, long arg) {
         if (target < 0 || target >= pending.length || target == caller) {
             throw HypercallError.fail(HypercallError.EINVAL, "CpuUp: vCPU " + target + " is not another vCPU of "
-                    + vm.describe());
+                    + who);
         }
         int t = (int) target;
         CompletableFuture<Long> answer = new CompletableFuture<>();
@@ -52,7 +63,7 @@ final class VcpuControl {
             attention.set(t, 1);
             notifyAll();
         }
-        vm.kickVcpu(t);
+        kick.accept(t);
         try {
             return answer.get(ANSWER_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
@@ -85,11 +96,16 @@ final class VcpuControl {
                 request = pending[id];
                 pending[id] = null;
                 if (request == null) {
-                    if (!down[id] || vm.stopRequested()) {
+                    if (!down[id] || runState.stopRequested()) {
                         attention.set(id, down[id] ? 1 : 0);
                         return;
                     }
-                    wait();
+                    runState.vcpuParked();
+                    try {
+                        wait();
+                    } finally {
+                        runState.vcpuUnparked();
+                    }
                     continue;
                 }
             }
@@ -108,7 +124,7 @@ final class VcpuControl {
             down[id] = false;
             attention.set(id, 0);
         }
-        vcpu.boot(vm.boot().mode(), javisor.memory.GuestAddress.of(request.entry()),
+        vcpu.boot(boot.mode(), GuestAddress.of(request.entry()),
                 Map.of(Regs.Reg.RDI, request.arg(), Regs.Reg.RSI, (long) id));
         vcpu.makeRunnable();
         return 0;

@@ -10,10 +10,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 
+import javisor.devices.AcpiSleepControl;
 import javisor.devices.BusRange;
 import javisor.devices.CmosRtc;
 import javisor.devices.DebugExitPort;
-import javisor.devices.HypervisorApi;
 import javisor.devices.I8042;
 import javisor.devices.IoPortBus;
 import javisor.devices.MmioBus;
@@ -38,7 +38,8 @@ import javisor.vm.config.KernelConfig;
 import javisor.vm.config.MemoryRegionConfig;
 import javisor.vm.config.VmConfig;
 import javisor.vm.hypercall.HypercallDispatcher;
-import javisor.vm.hypercall.IvcService;
+import javisor.vm.ivc.IvcService;
+import javisor.vm.ivc.IvcWindow;
 import javisor.vm.loader.BootSpec;
 import javisor.vm.loader.ImageException;
 import javisor.vm.loader.ImageFormat;
@@ -49,6 +50,7 @@ import javisor.vm.linux.LinuxBootRequest;
 import javisor.vm.linux.LinuxEntry;
 import javisor.vm.linux.LinuxLoader;
 import javisor.vm.platform.E820Map;
+import javisor.vm.platform.PlatformLayout;
 import javisor.vm.platform.PlatformSpec;
 import javisor.vm.platform.PlatformTables;
 
@@ -66,13 +68,11 @@ public final class VmBuilder {
 
     private final Kvm kvm;
     private final List<CpuidEntry> supportedCpuid;
-    private final HypervisorApi api;
     private final HypercallDispatcher hypercalls;
 
-    public VmBuilder(Kvm kvm, List<CpuidEntry> supportedCpuid, HypervisorApi api, IvcService ivc) {
+    public VmBuilder(Kvm kvm, List<CpuidEntry> supportedCpuid, IvcService ivc) {
         this.kvm = kvm;
         this.supportedCpuid = List.copyOf(supportedCpuid);
-        this.api = api;
         this.hypercalls = new HypercallDispatcher(ivc);
     }
 
@@ -96,24 +96,25 @@ public final class VmBuilder {
             // Slots before the irqchip: after KVM_CREATE_IRQCHIP each KVM_SET_USER_MEMORY_REGION waits for an
             // SRCU grace period (6-10 ms on this host), before it the same call takes 0.1 ms.
             registerMemorySlots(vmFd, mem);
+            MemorySlots slots = new MemorySlots(mem.regions().size(), kvm.checkExtension(KvmConstants.CAP_NR_MEMSLOTS));
             attachPlatform(vmFd, mem, who);
+            VmInterrupts interrupts = new VmInterrupts(vmFd, config.base().cpuNum(), enableX2apicIds(vmFd, config));
+            owned.add(interrupts);
             IoPortBus ioPorts = new IoPortBus();
             MmioBus mmio = new MmioBus();
             Vm[] self = new Vm[1];
-            long vmId = config.base().id();
+            VmControl control = request -> self[0].onDeviceStop(request);
             attachReadOnlyRegions(mmio, mem);
-            Serial16550 com1 = new Serial16550(console,
-                    asserted -> api.setIrqLevel(vmId, Serial16550.COM1_IRQ, asserted));
-            attachLegacyDevices(ioPorts, com1, request -> self[0].onDeviceStop(request));
-            attachPcDevices(ioPorts, request -> self[0].onDeviceStop(request), config.devices().i8042Reset(), vmId,
-                    mem);
+            Serial16550 com1 = new Serial16550(console, interrupts.line(Serial16550.COM1_IRQ));
+            attachLegacyDevices(ioPorts, com1, control);
+            attachPcDevices(ioPorts, control, config.devices().i8042Reset(), interrupts, mem);
             BootSpec boot = loadImages(config, images, mem, who);
             Optional<IvcWindow> window = IvcWindow.of(config);
             window.ifPresent(w -> checkIvcWindow(w, mem, who));
-            Vm vm = new Vm(vmId, config.base().name(), config.base().cpuNum(), vmFd, mem, ioPorts,
-                    mmio, boot, cpuModel(config), com1, hypercalls, window, owned);
+            Vm vm = new Vm(new Vm.Parts(config.base().id(), config.base().name(), config.base().cpuNum(), vmFd, mem,
+                    ioPorts, mmio, boot, cpuModel(config), com1, interrupts, hypercalls, window, slots, owned));
             self[0] = vm;
-            vm.transition(VmState.LOADED);
+            vm.runState().moveTo(VmState.LOADED);
             return vm;
         } catch (RuntimeException e) {
             if (memory != null) {
@@ -236,6 +237,8 @@ public final class VmBuilder {
     }
 
     private static void attachLegacyDevices(IoPortBus ioPorts, Serial16550 com1, VmControl control) {
+        ioPorts.register(new BusRange(PlatformLayout.ACPI_SLEEP_PORT, AcpiSleepControl.SIZE),
+                "ACPI sleep control and status", new AcpiSleepControl(control));
         ioPorts.register(new BusRange(Serial16550.COM1_PORT, Serial16550.SIZE), "COM1 16550 UART", com1);
         ioPorts.register(new BusRange(DebugExitPort.DEFAULT_PORT, DebugExitPort.SIZE), "debug exit",
                 new DebugExitPort(control));
@@ -252,13 +255,26 @@ public final class VmBuilder {
         return CpuTemplate.named(config.base().cpuTemplate()).orElseThrow().apply(supportedCpuid);
     }
 
+    /**
+     * With more vCPUs than xAPIC ids reach (0..255), KVM takes 32-bit destination ids in MSIs once asked to
+     * (KVM_CAP_X2APIC_API with KVM_X2APIC_API_USE_32BIT_IDS), so that the hypervisor's MSIs reach every vCPU;
+     * returns whether it is on.
+     */
+    private static boolean enableX2apicIds(VmFd vmFd, VmConfig config) {
+        if (config.base().cpuNum() <= VmInterrupts.XAPIC_MAX_ID + 1
+                || (vmFd.checkExtension(KvmConstants.CAP_X2APIC_API) & KvmConstants.X2APIC_API_USE_32BIT_IDS) == 0) {
+            return false;
+        }
+        vmFd.enableCap(KvmConstants.CAP_X2APIC_API, KvmConstants.X2APIC_API_USE_32BIT_IDS);
+        return true;
+    }
+
     /** The keyboard controller (its reset line) and the CMOS RTC, which PC guests and Linux expect. */
-    private void attachPcDevices(IoPortBus ioPorts, VmControl control, I8042Reset reset, long vmId,
-                                 GuestMemory memory) {
+    private static void attachPcDevices(IoPortBus ioPorts, VmControl control, I8042Reset reset,
+                                        VmInterrupts interrupts, GuestMemory memory) {
         I8042 i8042 = new I8042(control,
                 reset == I8042Reset.RESET ? I8042.ResetAction.RESET : I8042.ResetAction.STOP,
-                asserted -> api.setIrqLevel(vmId, I8042.KEYBOARD_IRQ, asserted),
-                asserted -> api.setIrqLevel(vmId, I8042.AUX_IRQ, asserted));
+                interrupts.line(I8042.KEYBOARD_IRQ), interrupts.line(I8042.AUX_IRQ));
         // Two one-byte ranges: the system control port 0x61 between them belongs to someone else.
         ioPorts.register(new BusRange(I8042.DATA_PORT, 1), "i8042 data", i8042.dataPort());
         ioPorts.register(new BusRange(I8042.COMMAND_PORT, 1), "i8042 status/command", i8042.commandPort());

@@ -1,9 +1,11 @@
 package javisor.vmm;
 
+import java.io.ByteArrayOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,8 +17,10 @@ import javisor.vm.ImageResolver;
 import javisor.vm.StopReason;
 import javisor.vm.Vm;
 import javisor.vm.VmCreateException;
+import javisor.vm.config.BaseConfig;
 import javisor.vm.config.ConfigException;
 import javisor.vm.config.VmConfig;
+import javisor.vmm.shell.Shell;
 
 /**
  * The {@code javisor} command line. {@code javisor} alone runs the VMs bundled in the jar; {@code javisor run}
@@ -138,7 +142,7 @@ public final class Cli {
                     case "--kernel" -> o.kernel = Path.of(value);
                     case "--initrd" -> o.initrd = Path.of(value);
                     case "--cmdline", "--append" -> o.cmdline = value;
-                    case "--cpus", "--smp" -> o.cpus = parseIntIn(name, value, 1, javisor.vm.config.BaseConfig.MAX_CPUS);
+                    case "--cpus", "--smp" -> o.cpus = parseIntIn(name, value, 1, BaseConfig.MAX_CPUS);
                     case "--memory", "-m" -> o.memoryMiB = parseIntIn(name, value, 1, 1 << 20);
                     case "--console" -> o.console = Path.of(value);
                     case "--log" -> o.logLevel = value;
@@ -258,7 +262,7 @@ public final class Cli {
         }
         try (Vmm vmm = Vmm.init(definitions(o), new ConsoleLogs(logDir))) {
             vmm.start();
-            return javisor.vmm.shell.Shell.run(vmm, System.in, out, err, System.console() != null);
+            return Shell.run(vmm, System.in, out, err, System.console() != null);
         } catch (VmCreateException | ConfigException | VmmException e) {
             err.println("javisor: " + e.getMessage());
             return ExitStatus.USAGE;
@@ -295,11 +299,11 @@ public final class Cli {
         private static final int MAX_LINE = 4096;
         private final OutputStream shared;
         private final byte[] tag;
-        private final java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+        private final ByteArrayOutputStream line = new ByteArrayOutputStream();
 
         TaggedLines(OutputStream shared, String tag) {
             this.shared = shared;
-            this.tag = tag.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            this.tag = tag.getBytes(StandardCharsets.UTF_8);
         }
 
         @Override

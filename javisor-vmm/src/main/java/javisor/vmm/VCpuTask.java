@@ -7,8 +7,10 @@ import javisor.sys.Logs;
 import javisor.vcpu.VCpu;
 import javisor.vcpu.VCpuExit;
 import javisor.vm.ExitAction;
+import javisor.vm.ExitHandler;
 import javisor.vm.StopReason;
 import javisor.vm.Vm;
+import javisor.vm.VmRunState;
 
 /**
  * The life of one vCPU thread, AxVisor's {@code vcpu_run}: create the vCPU on this thread, then run, handle
@@ -19,19 +21,24 @@ final class VCpuTask implements Runnable {
     private static final System.Logger LOG = Logs.get("javisor.vmm");
 
     private final Vm vm;
+    private final VmRunState runState;
+    private final ExitHandler exits;
     private final int vcpuId;
-    private final long affinityMask;
+    private final long[] affinity;
 
-    VCpuTask(Vm vm, int vcpuId, long affinityMask) {
+    /** @param affinity the host CPUs the thread may run on (bit n of word n/64 is CPU n); empty: any */
+    VCpuTask(Vm vm, int vcpuId, long[] affinity) {
         this.vm = vm;
+        this.runState = vm.runState();
+        this.exits = vm.exits();
         this.vcpuId = vcpuId;
-        this.affinityMask = affinityMask;
+        this.affinity = affinity;
     }
 
-    static Thread start(Vm vm, int vcpuId, long affinityMask) {
+    static Thread start(Vm vm, int vcpuId, long[] affinity) {
         Thread t = Thread.ofPlatform()
                 .name("VM[" + vm.id() + "]-VCpu[" + vcpuId + "]")
-                .unstarted(new VCpuTask(vm, vcpuId, affinityMask));
+                .unstarted(new VCpuTask(vm, vcpuId, affinity));
         t.start();
         return t;
     }
@@ -42,8 +49,8 @@ final class VCpuTask implements Runnable {
      * would stay interpreted until on-stack replacement, some 60,000 exits later (bench/run-all measured it).
      */
     private void step(VCpu vcpu) throws InterruptedException {
-        if (vm.suspendRequested()) {
-            vm.parkWhileSuspended();
+        if (runState.suspendRequested()) {
+            runState.parkWhileSuspended();
             return;
         }
         if (vm.vcpuNeedsAttention(vcpuId)) {
@@ -51,7 +58,7 @@ final class VCpuTask implements Runnable {
             return;
         }
         VCpuExit exit = vcpu.run();
-        if (vm.handleExit(vcpu, exit) instanceof ExitAction.Stop(StopReason reason)) {
+        if (exits.handle(vcpu, exit) instanceof ExitAction.Stop(StopReason reason)) {
             vm.requestStop(reason);
         }
     }
@@ -61,16 +68,16 @@ final class VCpuTask implements Runnable {
         VCpu vcpu = null;
         boolean reported = false;
         try {
-            if (affinityMask != 0) {
-                LibC.setCurrentThreadAffinity(new long[] {affinityMask});
+            if (affinity.length > 0) {
+                LibC.setCurrentThreadAffinity(affinity);
             }
             vcpu = vm.createVcpu(vcpuId);
-            vm.vcpuCreated();
+            runState.vcpuCreated();
             reported = true;
             if (vcpuId == 0) {
-                vm.awaitAllVcpusCreated();
+                runState.awaitAllVcpusCreated();
             }
-            while (!vm.stopRequested()) {
+            while (!runState.stopRequested()) {
                 step(vcpu);
             }
         } catch (InterruptedException e) {
@@ -80,12 +87,12 @@ final class VCpuTask implements Runnable {
             vm.requestStop(new StopReason.HostError("vCPU " + vcpuId + ": " + e));
         } finally {
             if (!reported) {
-                vm.vcpuCreated(); // the boot vCPU must not wait for one that failed
+                runState.vcpuCreated(); // the boot vCPU must not wait for one that failed
             }
             if (vcpu != null) {
                 vcpu.detachFromCurrentThread();
             }
-            vm.vcpuExited();
+            runState.vcpuExited();
         }
     }
 }

@@ -2,20 +2,25 @@ package javisor.vmm;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 
+import javisor.devices.Serial16550;
 import javisor.sys.LibC;
 import javisor.sys.Logs;
 import javisor.sys.kvm.Kvm;
 import javisor.sys.kvm.KvmConstants;
+import javisor.vcpu.ExitCounters;
 import javisor.vcpu.VCpu;
 import javisor.vm.ImageResolver;
 import javisor.vm.StopReason;
@@ -27,6 +32,8 @@ import javisor.vm.config.BaseConfig;
 import javisor.vm.config.I8042Reset;
 import javisor.vm.config.MemoryRegionConfig;
 import javisor.vm.config.VmConfig;
+import javisor.vm.ivc.IvcChannelInfo;
+import javisor.vm.ivc.IvcRegistry;
 
 /**
  * The hypervisor: one KVM handle, the registry of VMs by id, their vCPU threads and their lifecycle. AxVisor's
@@ -38,10 +45,12 @@ public final class Vmm implements AutoCloseable {
     static final int[] REQUIRED_CAPS = {KvmConstants.CAP_IRQCHIP, KvmConstants.CAP_USER_MEMORY,
             KvmConstants.CAP_SET_TSS_ADDR, KvmConstants.CAP_EXT_CPUID, KvmConstants.CAP_PIT2,
             KvmConstants.CAP_SET_IDENTITY_MAP_ADDR, KvmConstants.CAP_READONLY_MEM, KvmConstants.CAP_IMMEDIATE_EXIT,
-            KvmConstants.CAP_SIGNAL_MSI};
+            KvmConstants.CAP_SIGNAL_MSI, KvmConstants.CAP_IRQFD, KvmConstants.CAP_MP_STATE};
 
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration SUSPEND_TIMEOUT = Duration.ofSeconds(1);
+    /** How many deleted VMs {@code vm list -a} remembers. */
+    private static final int DELETED_KEPT = 64;
 
     /** A config and where its images come from. */
     public record VmDefinition(VmConfig config, ImageResolver images) {
@@ -63,8 +72,9 @@ public final class Vmm implements AutoCloseable {
         final VmDefinition definition;
         final VmConsole console;
         final Optional<Path> log;
-        Vm vm;
-        List<Thread> threads = List.of();
+        /** Read without the registry's lock (by a console's input, for one); replaced only under it. */
+        volatile Vm vm;
+        volatile List<Thread> threads = List.of();
         /** A reset reboot is under way: the VM is between incarnations, not stopped for good. */
         volatile boolean rebooting;
 
@@ -80,14 +90,16 @@ public final class Vmm implements AutoCloseable {
     private final ConsoleFactory consoles;
     private final VmmServices services;
     private final IvcRegistry ivc;
-    private final Map<Long, Entry> vms = new TreeMap<>();
+    /** Written under this object's lock; read without it where no decision depends on the whole registry. */
+    private final Map<Long, Entry> vms = new ConcurrentSkipListMap<>();
+    private final Deque<VmInfo> deleted = new ArrayDeque<>(); // guarded by this
 
     private Vmm(Kvm kvm, ConsoleFactory consoles) {
         this.kvm = kvm;
         this.consoles = consoles;
-        this.services = new VmmServices(this::currentVm);
-        this.ivc = new IvcRegistry(this::currentVm);
-        this.builder = new VmBuilder(kvm, kvm.supportedCpuid(), services, ivc);
+        this.services = new VmmServices();
+        this.ivc = new IvcRegistry();
+        this.builder = new VmBuilder(kvm, kvm.supportedCpuid(), ivc);
     }
 
     /**
@@ -115,11 +127,6 @@ public final class Vmm implements AutoCloseable {
         }
     }
 
-    private synchronized Vm currentVm(long id) {
-        Entry e = vms.get(id);
-        return e == null ? null : e.vm;
-    }
-
     private synchronized Entry entry(long id) {
         Entry e = vms.get(id);
         if (e == null) {
@@ -138,7 +145,7 @@ public final class Vmm implements AutoCloseable {
                 throw new VmmException("VM id " + id + " is already used by VM '" + vms.get(id).vm.name() + "'");
             }
         }
-        checkAffinity(config.base());
+        HostCpus.checkAffinity(config.base());
         VmConsole console;
         try {
             console = new VmConsole(consoles.consoleFor(config));
@@ -158,33 +165,10 @@ public final class Vmm implements AutoCloseable {
         return e.vm;
     }
 
-    private synchronized javisor.devices.Serial16550 currentUartOf(long id) {
+    /** The UART of VM {@code id}'s current incarnation; lock-free, as keyboard input must not wait for a restart. */
+    private Serial16550 currentUartOf(long id) {
         Entry e = vms.get(id);
         return e == null ? null : e.vm.console();
-    }
-
-    /** Every configured CPU must exist on this host, or pinning would fail at start. */
-    private static void checkAffinity(BaseConfig base) {
-        int hostCpus = Runtime.getRuntime().availableProcessors();
-        for (int v = 0; v < base.cpuNum(); v++) {
-            long mask = affinityMask(base, v);
-            if (mask != 0 && Long.numberOfTrailingZeros(mask) >= hostCpus) {
-                throw new VmCreateException("VM " + base.id() + ": vCPU " + v + " is pinned to host CPUs 0x"
-                        + Long.toHexString(mask) + ", but this host has CPUs 0.." + (hostCpus - 1));
-            }
-        }
-    }
-
-    /** The affinity of vCPU {@code v}: phys_cpu_sets wins, then phys_cpu_ids; 0 means "not pinned". */
-    static long affinityMask(BaseConfig base, int v) {
-        if (!base.physCpuSets().isEmpty()) {
-            return base.physCpuSets().get(v);
-        }
-        if (!base.physCpuIds().isEmpty()) {
-            long cpu = base.physCpuIds().get(v);
-            return cpu < 64 ? 1L << cpu : 0;
-        }
-        return 0;
     }
 
     /** Boots every VM that is LOADED (AxVisor's vmm::start). */
@@ -216,18 +200,18 @@ public final class Vmm implements AutoCloseable {
     private void startEntry(Entry e) {
         Vm vm = e.vm;
         if (e.definition.config().devices().i8042Reset() == I8042Reset.RESET) {
-            vm.onStopped(stopped -> {
-                if (stopped.stopReason() instanceof StopReason.Reset) {
+            vm.runState().onStopped(reason -> {
+                if (reason instanceof StopReason.Reset) {
                     e.rebooting = true;
-                    Thread.ofVirtual().name("reboot VM " + stopped.id()).start(() -> reboot(e, stopped));
+                    Thread.ofVirtual().name("reboot VM " + vm.id()).start(() -> reboot(e, vm));
                 }
             });
         }
-        vm.start();
+        vm.runState().start();
         BaseConfig base = e.definition.config().base();
         List<Thread> ts = new ArrayList<>();
         for (int i = 0; i < vm.cpuCount(); i++) {
-            ts.add(VCpuTask.start(vm, i, affinityMask(base, i)));
+            ts.add(VCpuTask.start(vm, i, HostCpus.affinity(base, i)));
         }
         e.threads = ts;
     }
@@ -283,9 +267,30 @@ public final class Vmm implements AutoCloseable {
         awaitStop(e, vm);
     }
 
+    /**
+     * Asks VM {@code id}'s guest to shut itself down, as the ACPI power button does, and waits up to
+     * {@code timeout} for it to power off; then stops it as {@link #stop} does. Returns true when the guest shut
+     * down by itself. A VM that is not RUNNING cannot react, so it is stopped at once.
+     */
+    public boolean stopGracefully(long id, Duration timeout) throws InterruptedException {
+        Entry e = entry(id);
+        Vm vm = e.vm;
+        if (vm.state() == VmState.RUNNING) {
+            vm.pressPowerButton();
+            if (vm.runState().awaitStopped(timeout)) {
+                joinThreads(e);
+                return true;
+            }
+        }
+        if (vm.state() != VmState.STOPPED) {
+            stop(id, true);
+        }
+        return false;
+    }
+
     private void awaitStop(Entry e, Vm vm) {
         try {
-            if (!vm.awaitStopped(STOP_TIMEOUT)) {
+            if (!vm.runState().awaitStopped(STOP_TIMEOUT)) {
                 throw new VmmException(vm.describe() + " did not stop within " + STOP_TIMEOUT.toSeconds() + " s");
             }
         } catch (InterruptedException ie) {
@@ -370,6 +375,10 @@ public final class Vmm implements AutoCloseable {
         }
         synchronized (this) {
             vms.remove(id);
+            deleted.addLast(info(e).asDeleted());
+            if (deleted.size() > DELETED_KEPT) {
+                deleted.removeFirst();
+            }
         }
         joinThreads(e);
         ivc.leaveAll(e.vm);
@@ -386,6 +395,11 @@ public final class Vmm implements AutoCloseable {
                 throw new VmmException("VM " + id + " deleted, but its log " + e.log.get() + " could not be: " + ex);
             }
         }
+    }
+
+    /** The last VMs deleted, oldest first, as they were when they went (for {@code vm list -a}). */
+    public synchronized List<VmInfo> deleted() {
+        return List.copyOf(deleted);
     }
 
     /** Every VM, by id. */
@@ -405,14 +419,14 @@ public final class Vmm implements AutoCloseable {
         Vm vm = e.vm;
         long memory = e.definition.config().kernel().memoryRegions().stream()
                 .filter(r -> !r.flags().device()).mapToLong(MemoryRegionConfig::size).sum();
-        List<Map<javisor.vcpu.ExitCounters.Kind, Long>> perVcpu = new ArrayList<>();
+        List<Map<ExitCounters.Kind, Long>> perVcpu = new ArrayList<>();
         for (VCpu v : vm.vcpus()) {
             perVcpu.add(v.counters().snapshot());
         }
         StopReason r = vm.stopReason();
-        return new VmInfo(vm.id(), vm.name(), vm.state(), vm.cpuCount(), memory, vm.uptimeNanos(),
+        return new VmInfo(vm.id(), vm.name(), vm.state(), vm.cpuCount(), memory, vm.runState().uptimeNanos(),
                 r == null ? "" : r.describe(), vm.exitCounts(), perVcpu,
-                e.log.map(Path::toString).orElse(""));
+                e.log.map(Path::toString).orElse(""), false);
     }
 
     /** The config VM {@code id} was created from. */
@@ -430,7 +444,7 @@ public final class Vmm implements AutoCloseable {
     }
 
     /** A channel's memory as the hypervisor sees it (tests and diagnostics). */
-    Optional<java.lang.foreign.MemorySegment> ivcMemory(long publisherId, long key) {
+    Optional<MemorySegment> ivcMemory(long publisherId, long key) {
         return ivc.memoryOf(publisherId, key);
     }
 
@@ -471,7 +485,7 @@ public final class Vmm implements AutoCloseable {
         for (Entry e : all) {
             while (true) {
                 Vm current = e.vm;
-                while (!current.awaitStopped(Duration.ofSeconds(60))) {
+                while (!current.runState().awaitStopped(Duration.ofSeconds(60))) {
                     // keep waiting: a VM runs as long as its guest does
                 }
                 synchronized (this) {
@@ -490,16 +504,11 @@ public final class Vmm implements AutoCloseable {
     /** Waits until VM {@code id} has stopped; false on timeout. */
     public boolean await(long id, Duration timeout) throws InterruptedException {
         Entry e = entry(id);
-        boolean stopped = e.vm.awaitStopped(timeout);
+        boolean stopped = e.vm.runState().awaitStopped(timeout);
         if (stopped) {
             joinThreads(e);
         }
         return stopped;
-    }
-
-    /** Host CPUs, for messages and checks. */
-    public static int hostCpus() {
-        return Runtime.getRuntime().availableProcessors();
     }
 
     /** The process id, for the shell's banner. */

@@ -3,7 +3,9 @@ package javisor.vmm;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -84,19 +86,21 @@ class CliErrorsTest {
     }
 
     @Test
+    @Tag("kvm")
     void missingKernelIsNamed() throws IOException {
-        TestGuests.assumeKvm();
+        TestGuests.requireKvm();
         CliRun r = CliRun.of("run", "--kernel", tmp.resolve("vmlinuz-missing").toString());
         assertThat(r.status()).isEqualTo(ExitStatus.USAGE);
         assertThat(r.err()).contains("vmlinuz-missing");
     }
 
     @Test
+    @Tag("kvm")
     void truncatedElfIsRefusedClearly() throws IOException {
-        TestGuests.assumeKvm();
+        TestGuests.requireKvm();
         byte[] elf = Files.readAllBytes(TestGuests.image("pmode32.elf"));
         Path truncated = tmp.resolve("truncated.elf");
-        Files.write(truncated, java.util.Arrays.copyOf(elf, 40));
+        Files.write(truncated, Arrays.copyOf(elf, 40));
         CliRun r = CliRun.of("run", "--kernel", truncated.toString());
         assertThat(r.status()).isEqualTo(ExitStatus.USAGE);
         assertThat(r.err()).contains("truncated.elf");
@@ -104,8 +108,9 @@ class CliErrorsTest {
     }
 
     @Test
+    @Tag("kvm")
     void imageLargerThanGuestRamIsRefused() throws IOException {
-        TestGuests.assumeKvm();
+        TestGuests.requireKvm();
         Path big = tmp.resolve("big.bin");
         Files.write(big, new byte[3 << 20]);
         CliRun r = CliRun.of("run", "--kernel", big.toString(), "--memory", "2");

@@ -1,11 +1,20 @@
 package javisor.vmm;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+import javisor.vm.ImageResolver;
+import javisor.vm.VmState;
+import javisor.vm.config.VmConfig;
 
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,13 +26,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  * line, and their console output and exit status are checked.
  */
 @Timeout(value = 60)
+@Tag("kvm")
 class GuestBootTest {
     @TempDir
     Path tmp;
 
     @BeforeEach
     void kvm() {
-        TestGuests.assumeKvm();
+        TestGuests.requireKvm();
     }
 
     private Path config(String name, String text) throws IOException {
@@ -77,7 +87,15 @@ class GuestBootTest {
         Path cfg = config("real.toml", kernelSection(TestGuests.image("realmode.bin"), "kernel_format = \"raw\"",
                 "[0x0, 0x100000, 0x7, 0]"));
         CliRun r = CliRun.of("run", cfg.toString());
-        assertThat(r.out()).isEqualTo("real mode OK\n");
+        assertThat(r.out()).isEqualTo("real mode OK at 0x00008000\n");
+        assertThat(r.status()).as(r.err()).isEqualTo((0x10 << 1) | 1);
+    }
+
+    @Test
+    void aRawKernelFromTheCommandLineRunsAtOneMib() {
+        // As the README says: loaded and entered at 0x100000, in real mode (segment 0xffff, A20 on).
+        CliRun r = CliRun.of("run", "--kernel", TestGuests.image("realmode.bin").toString());
+        assertThat(r.out()).isEqualTo("real mode OK at 0x00100000\n");
         assertThat(r.status()).as(r.err()).isEqualTo((0x10 << 1) | 1);
     }
 
@@ -116,7 +134,7 @@ class GuestBootTest {
         CliRun r = CliRun.of("run", cfg.toString());
         assertThat(r.out()).isEqualTo("readonly FAILED: 0xdeadbeef\n");
         assertThat(r.status()).as(r.err()).isEqualTo((0x41 << 1) | 1);
-        assertThat(java.util.Arrays.copyOf(Files.readAllBytes(backing), 4))
+        assertThat(Arrays.copyOf(Files.readAllBytes(backing), 4))
                 .containsExactly(0xef, 0xbe, 0xad, 0xde);
     }
 
@@ -157,12 +175,12 @@ class GuestBootTest {
 
     @Test
     void aSpinningGuestIsStoppedByAKick() throws Exception {
-        TestGuests.assumeKvm();
-        var config = javisor.vm.config.VmConfig.forKernel(TestGuests.image("spin.elf"), java.util.Optional.empty(),
-                java.util.Optional.empty(), 2, 16);
-        java.io.ByteArrayOutputStream console = new java.io.ByteArrayOutputStream();
-        try (Vmm vmm = Vmm.init(java.util.List.of(new Vmm.VmDefinition(config,
-                javisor.vm.ImageResolver.directory(Path.of("")))), c -> console)) {
+        TestGuests.requireKvm();
+        var config = VmConfig.forKernel(TestGuests.image("spin.elf"), Optional.empty(),
+                Optional.empty(), 2, 16);
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        try (Vmm vmm = Vmm.init(List.of(new Vmm.VmDefinition(config,
+                ImageResolver.directory(Path.of("")))), c -> console)) {
             vmm.start();
             var vm = vmm.vms().iterator().next();
             long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
@@ -174,9 +192,9 @@ class GuestBootTest {
                     .contains("VM[1]-VCpu[0]", "VM[1]-VCpu[1]");
             long t0 = System.nanoTime();
             vmm.stopAll("test");
-            assertThat(vm.awaitStopped(Duration.ofSeconds(5))).isTrue();
+            assertThat(vm.runState().awaitStopped(Duration.ofSeconds(5))).isTrue();
             long ms = (System.nanoTime() - t0) / 1_000_000;
-            assertThat(vm.state()).isEqualTo(javisor.vm.VmState.STOPPED);
+            assertThat(vm.state()).isEqualTo(VmState.STOPPED);
             assertThat(ms).as("stop took %d ms", ms).isLessThan(5000);
         }
     }

@@ -11,6 +11,7 @@ import java.util.Map;
 
 import javisor.vm.StopReason;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,13 +25,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  * inside a guest (every hypercall, its errors, IVC between VMs, CpuUp/CpuDown, INIT/SIPI, the LAPIC timer).
  */
 @Timeout(180)
+@Tag("kvm")
 class HypercallGuestTest {
     @TempDir
     Path tmp;
 
     @BeforeEach
     void kvm() {
-        TestGuests.assumeKvm();
+        TestGuests.requireKvm();
     }
 
     static Path configs() {

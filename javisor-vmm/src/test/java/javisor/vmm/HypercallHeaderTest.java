@@ -10,9 +10,10 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import javisor.vcpu.VCpu;
-import javisor.vm.hypercall.Hypercall;
-import javisor.vm.hypercall.HypercallError;
+import javisor.vcpu.hypercall.Hypercall;
+import javisor.vcpu.hypercall.HypercallAbi;
+import javisor.vcpu.hypercall.HypercallError;
+import javisor.vm.ivc.IvcRegistry;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -58,7 +59,7 @@ class HypercallHeaderTest {
     @Test
     void theTrapPortAndChannelHeaderMatch() throws IOException {
         Map<String, Long> d = defines();
-        assertThat(d).containsEntry("JAVISOR_HC_PORT", (long) VCpu.HYPERCALL_PORT)
+        assertThat(d).containsEntry("JAVISOR_HC_PORT", (long) HypercallAbi.PORT)
                 .containsEntry("JAVISOR_IVC_HEADER_SIZE", (long) IvcRegistry.HEADER_SIZE);
     }
 }

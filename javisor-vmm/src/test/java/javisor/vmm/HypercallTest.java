@@ -2,30 +2,34 @@ package javisor.vmm;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 
 import javisor.memory.GuestAddress;
+import javisor.vcpu.hypercall.Hypercall;
 import javisor.vm.StopReason;
 import javisor.vm.Vm;
-import javisor.vm.hypercall.Hypercall;
 import javisor.vm.hypercall.HypercallDispatcher;
 import javisor.vm.hypercall.HypercallDispatcher.Outcome;
+import javisor.vm.ivc.IvcChannelInfo;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import static javisor.vm.hypercall.HypercallError.EACCES;
-import static javisor.vm.hypercall.HypercallError.EEXIST;
-import static javisor.vm.hypercall.HypercallError.EFAULT;
-import static javisor.vm.hypercall.HypercallError.EINVAL;
-import static javisor.vm.hypercall.HypercallError.ENOENT;
-import static javisor.vm.hypercall.HypercallError.ENOSPC;
-import static javisor.vm.hypercall.HypercallError.ENOSYS;
-import static javisor.vm.hypercall.HypercallError.EPERM;
+import static javisor.vcpu.hypercall.HypercallError.EACCES;
+import static javisor.vcpu.hypercall.HypercallError.EEXIST;
+import static javisor.vcpu.hypercall.HypercallError.EFAULT;
+import static javisor.vcpu.hypercall.HypercallError.EINVAL;
+import static javisor.vcpu.hypercall.HypercallError.ENOENT;
+import static javisor.vcpu.hypercall.HypercallError.ENOSPC;
+import static javisor.vcpu.hypercall.HypercallError.ENOSYS;
+import static javisor.vcpu.hypercall.HypercallError.EPERM;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -33,6 +37,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * arguments point into the callers' guest RAM as a guest's would.
  */
 @Timeout(60)
+@Tag("kvm")
 class HypercallTest {
     private static final long WINDOW = 0x8000_0000L;
     private static final long OUT_ADDR = 0x1000; // two u64 slots the "guest" passes as result pointers
@@ -49,7 +54,7 @@ class HypercallTest {
 
     @BeforeEach
     void vms() throws IOException {
-        TestGuests.assumeKvm();
+        TestGuests.requireKvm();
         vmm = Vmm.init(List.of(), c -> new ByteArrayOutputStream());
         // VM 1 publishes, admits only VM 2; VM 2 subscribes; VM 3 is not admitted. Windows of 1 MiB, limit 256 KiB.
         pub = vmm.create(def(1, "[0x4_0000, 2]"));
@@ -66,26 +71,13 @@ class HypercallTest {
     }
 
     private Vmm.VmDefinition def(long id, String cfgList) throws IOException {
-        Path cfg = tmp.resolve("vm" + id + ".toml");
-        Files.writeString(cfg, """
-                [base]
-                id = %d
-                name = "vm%d"
-                vm_type = 1
-                cpu_num = 1
-                [kernel]
-                entry_point = 0x100000
-                kernel_path = "%s"
-                kernel_load_addr = 0x100000
-                memory_regions = [[0x0, 0x400000, 0x7, 0], [0x400000, 0x1000, 0x5, 0]]
-                [devices]
-                emu_devices = [["ivc", 0x8000_0000, 0x10_0000, 5, 0xA, %s]]
-                """.formatted(id, id, TestGuests.image("spin.elf").toAbsolutePath(), cfgList));
-        return ConfigSources.fromFile(cfg);
+        return GuestToml.of(id, "spin.elf").regions(GuestToml.FOUR_MIB + ", [0x400000, 0x1000, 0x5, 0]")
+                .devices("emu_devices = [[\"ivc\", 0x8000_0000, 0x10_0000, 5, 0xA, " + cfgList + "]]")
+                .definition(tmp);
     }
 
     private long call(Vm vm, Hypercall h, long... args) {
-        long[] a = java.util.Arrays.copyOf(args, 6);
+        long[] a = Arrays.copyOf(args, 6);
         return switch (dispatcher.dispatch(vm, 0, h.nr(), a)) {
             case Outcome.Result(long v) -> v;
             case Outcome.Stop s -> throw new AssertionError("unexpected stop " + s);
@@ -116,8 +108,8 @@ class HypercallTest {
         assertThat(out(pub)).isEqualTo(WINDOW);
         assertThat(outSize(pub)).as("rounded up to pages").isEqualTo(0x4000);
         var memory = vmm.ivcMemory(1, K).orElseThrow();
-        assertThat(memory.get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, 0)).isEqualTo(1);
-        assertThat(memory.get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, 8)).isEqualTo(K);
+        assertThat(memory.get(ValueLayout.JAVA_LONG_UNALIGNED, 0)).isEqualTo(1);
+        assertThat(memory.get(ValueLayout.JAVA_LONG_UNALIGNED, 8)).isEqualTo(K);
     }
 
     @Test
@@ -196,10 +188,10 @@ class HypercallTest {
     void unpublishWithSubscribersKeepsTheMemoryUntilTheLastLeaves() {
         publish(pub, K, 0x1000);
         subscribe(sub, 1, K);
-        vmm.ivcMemory(1, K).orElseThrow().set(java.lang.foreign.ValueLayout.JAVA_BYTE, 100, (byte) 42);
+        vmm.ivcMemory(1, K).orElseThrow().set(ValueLayout.JAVA_BYTE, 100, (byte) 42);
         assertThat(call(pub, Hypercall.IVC_UNPUBLISH, K)).isZero();
         assertThat(vmm.ivcChannels()).singleElement().satisfies(c -> assertThat(c.publisherAddress()).isEmpty());
-        assertThat(vmm.ivcMemory(1, K).orElseThrow().get(java.lang.foreign.ValueLayout.JAVA_BYTE, 100))
+        assertThat(vmm.ivcMemory(1, K).orElseThrow().get(ValueLayout.JAVA_BYTE, 100))
                 .isEqualTo((byte) 42);
         assertThat(subscribe(stranger, 1, K)).as("no new subscribers once unpublished").isEqualTo(ENOENT);
         assertThat(call(sub, Hypercall.IVC_UNSUBSCRIBE, 1, K)).isZero();

@@ -15,6 +15,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -115,8 +116,9 @@ class LauncherIT {
     }
 
     @Test
+    @Tag("kvm")
     void bootsTheBundledDemoWithoutJavaHome() throws Exception {
-        TestGuests.assumeKvm();
+        TestGuests.requireKvm();
         Run run = launch(Map.of());
         assertThat(run.status()).as(run.err()).isZero();
         assertThat(run.out()).startsWith("Hello from a Javisor guest!\n").endsWith("Bye.\n");
@@ -124,8 +126,9 @@ class LauncherIT {
     }
 
     @Test
+    @Tag("kvm")
     void passesOverAnOlderJavaHome() throws Exception {
-        TestGuests.assumeKvm();
+        TestGuests.requireKvm();
         Path older = olderJdk();
         assumeTrue(older != null, "no JDK older than 25 under /usr/lib/jvm to point JAVA_HOME at");
         Run run = launch(Map.of("JAVA_HOME", older.toString()), "run", "--kernel",
@@ -135,9 +138,10 @@ class LauncherIT {
     }
 
     @Test
+    @Tag("kvm")
     void flightRecorderWorksOnTheRuntimeImage() throws Exception {
         // Operators profile a running Javisor with JFR (jcmd PID JFR.start); the image must carry jdk.jfr.
-        TestGuests.assumeKvm();
+        TestGuests.requireKvm();
         Run run = launch(Map.of("JAVISOR_JAVA_OPTS", "-XX:StartFlightRecording"), "run", "--kernel",
                 TestGuests.image("exit42.elf").toString());
         assertThat(run.out()).contains("Started recording").endsWith("exit42\n");
@@ -145,8 +149,9 @@ class LauncherIT {
     }
 
     @Test
+    @Tag("kvm")
     void relinksTheRuntimeWhenTheJdkChanges() throws Exception {
-        TestGuests.assumeKvm();
+        TestGuests.requireKvm();
         assertThat(launch(Map.of(), "--help").status()).isZero();
         Files.writeString(RUNTIME.resolve(".made-from"), "/usr/lib/jvm/a-jdk-since-removed java.base\n");
 
@@ -158,6 +163,31 @@ class LauncherIT {
         try (Stream<Path> leftovers = Files.list(TARGET)) {
             assertThat(leftovers.map(p -> p.getFileName().toString()))
                     .as("no half-made images left beside it").noneMatch(n -> n.startsWith("runtime."));
+        }
+    }
+
+    @Test
+    void withoutKvmItRunsInsideTheKvmBoxAndSaysSo() throws Exception {
+        // JAVISOR_BOX=always takes the run into the box as a host without /dev/kvm does, on any host.
+        Run run = launch(Map.of("JAVISOR_BOX", "always", "JAVISOR_NO_AOT", "1"), "run", "--kernel",
+                TestGuests.image("hello.elf").toString(), "--cmdline", "exit=3");
+        assertThat(run.err()).contains("JAVISOR_BOX=always, so Javisor runs inside the KVM box")
+                .containsPattern("kvm-box: the box took [0-9.]+ s to boot");
+        assertThat(run.out()).startsWith("Hello from a Javisor guest!\n").contains("cmdline: exit=3\n");
+        assertThat(run.status()).as(run.err()).isEqualTo(7);
+    }
+
+    @Test
+    void javisorBoxNeverKeepsTheRunOnThisHost() throws Exception {
+        Run run = launch(Map.of("JAVISOR_BOX", "never", "JAVISOR_NO_AOT", "1"), "run", "--kernel",
+                TestGuests.image("exit42.elf").toString());
+        assertThat(run.err()).doesNotContain("KVM box");
+        Path kvm = Path.of("/dev/kvm");
+        if (Files.isReadable(kvm) && Files.isWritable(kvm)) {
+            assertThat(run.status()).as(run.err()).isEqualTo(85);
+        } else {
+            assertThat(run.status()).as(run.err()).isEqualTo(ExitStatus.NO_KVM);
+            assertThat(run.err()).contains("KVM is not usable");
         }
     }
 

@@ -1,6 +1,7 @@
 package javisor.vmm;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
@@ -47,7 +48,7 @@ class NativeAccessBoundaryTest {
                             String s = Files.readString(p);
                             return s.contains("\"restricted\"") || s.contains("-restricted");
                         } catch (IOException e) {
-                            throw new java.io.UncheckedIOException(e);
+                            throw new UncheckedIOException(e);
                         }
                     })
                     .toList();

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -18,6 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * QEMU; the test fails, saying so, where it is missing.
  */
 @Timeout(120)
+@Tag("kvm")
 class QemuCompatibilityTest {
     record Result(int status, String out) {
     }
@@ -41,7 +43,7 @@ class QemuCompatibilityTest {
 
     @Test
     void sameOutputAndExitStatusAsQemuMicrovm() throws Exception {
-        TestGuests.assumeKvm();
+        TestGuests.requireKvm();
         Path kernel = TestGuests.image("exit42.elf");
         Result q = qemu(kernel, "microvm");
         CliRun j = CliRun.of("run", "--kernel", kernel.toString());

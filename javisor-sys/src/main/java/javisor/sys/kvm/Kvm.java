@@ -77,6 +77,12 @@ public final class Kvm implements AutoCloseable {
             case KvmConstants.CAP_SET_IDENTITY_MAP_ADDR -> "SET_IDENTITY_MAP_ADDR";
             case KvmConstants.CAP_READONLY_MEM -> "READONLY_MEM";
             case KvmConstants.CAP_IMMEDIATE_EXIT -> "IMMEDIATE_EXIT";
+            case KvmConstants.CAP_NR_VCPUS -> "NR_VCPUS";
+            case KvmConstants.CAP_NR_MEMSLOTS -> "NR_MEMSLOTS";
+            case KvmConstants.CAP_MAX_VCPUS -> "MAX_VCPUS";
+            case KvmConstants.CAP_SIGNAL_MSI -> "SIGNAL_MSI";
+            case KvmConstants.CAP_X2APIC_API -> "X2APIC_API";
+            case KvmConstants.CAP_EXIT_ON_EMULATION_FAILURE -> "EXIT_ON_EMULATION_FAILURE";
             default -> String.valueOf(cap);
         };
     }

@@ -22,6 +22,7 @@ public final class KvmConstants {
     public static final int CAP_MAX_VCPUS = 66;
     public static final int CAP_SIGNAL_MSI = 77;
     public static final int CAP_READONLY_MEM = 81;
+    public static final int CAP_X2APIC_API = 129;
     public static final int CAP_IMMEDIATE_EXIT = 136;
     public static final int CAP_EXIT_ON_EMULATION_FAILURE = 204;
 
@@ -56,6 +57,7 @@ public final class KvmConstants {
 
     // KVM_IRQFD flags
     public static final int IRQFD_FLAG_DEASSIGN = 1;
+    public static final int X2APIC_API_USE_32BIT_IDS = 1;
 
     // Multiprocessing states
     public static final int MP_STATE_RUNNABLE = 0;

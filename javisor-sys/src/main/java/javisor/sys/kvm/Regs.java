@@ -2,6 +2,7 @@ package javisor.sys.kvm;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
+import java.util.Locale;
 
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -75,7 +76,7 @@ public final class Regs {
             if (!sb.isEmpty()) {
                 sb.append(r.ordinal() % 4 == 0 ? "\n" : " ");
             }
-            sb.append(String.format("%-6s=%016x", r.name().toLowerCase(java.util.Locale.ROOT), values[r.ordinal()]));
+            sb.append(String.format("%-6s=%016x", r.name().toLowerCase(Locale.ROOT), values[r.ordinal()]));
         }
         return sb.toString();
     }

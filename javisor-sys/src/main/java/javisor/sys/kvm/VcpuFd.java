@@ -3,6 +3,8 @@ package javisor.sys.kvm;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import javisor.sys.HostMapping;
@@ -98,11 +100,11 @@ public final class VcpuFd implements AutoCloseable {
     /** KVM_GET_MSRS for the given indexes; returns the MSRs KVM answered for. */
     public List<Msr> getMsrs(int... indexes) {
         try (Arena arena = Arena.ofConfined()) {
-            List<Msr> query = java.util.Arrays.stream(indexes).mapToObj(i -> new Msr(i, 0)).toList();
+            List<Msr> query = Arrays.stream(indexes).mapToObj(i -> new Msr(i, 0)).toList();
             MemorySegment buf = msrBuffer(arena, query);
             int n = LibC.ioctl(fd, KvmIoctls.KVM_GET_MSRS, buf.address(), "KVM_GET_MSRS");
             long entry = KvmStructs.KVM_MSR_ENTRY.byteSize();
-            java.util.ArrayList<Msr> out = new java.util.ArrayList<>(n);
+            ArrayList<Msr> out = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
                 long o = 8 + i * entry;
                 out.add(new Msr(buf.get(JAVA_INT, o), buf.get(JAVA_LONG, o + 8)));

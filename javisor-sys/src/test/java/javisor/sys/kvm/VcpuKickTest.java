@@ -12,6 +12,7 @@ import javisor.sys.Errno;
 import javisor.sys.VcpuKick;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -21,13 +22,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * {@link VcpuKick} against a real vCPU: a guest spinning on {@code jmp $} in KVM_RUN on its own platform
  * thread is kicked out with EINTR; a kick sent while the thread is outside KVM_RUN is not lost; after
- * {@link VcpuKick#consumePending()} KVM_RUN is not cut short. Skipped where /dev/kvm does not exist.
+ * {@link VcpuKick#consumePending()} KVM_RUN is not cut short. Tagged "kvm": run where there is a /dev/kvm.
  *
  * <p>Every vCPU ioctl runs on one platform thread (a single-thread executor); the test thread waits for it
  * only with time limits, so no outcome can hang the build. No assertion is made on speed: under PVM the
  * guest is emulated and exits are slow.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
+@Tag("kvm")
 class VcpuKickTest {
     /** Upper bound for anything that should take milliseconds: reached only when the test is failing. */
     private static final long GENEROUS_SECONDS = 5;
@@ -42,7 +44,7 @@ class VcpuKickTest {
 
     @BeforeEach
     void startVcpuThread() throws Exception {
-        TestVm.assumeKvm(); // per test, so that surefire reports each skipped test with the reason
+        TestVm.requireKvm(); // per test, so that each test reports the reason
         vm = TestVm.create();
         vm.load(ENTRY, 0xEB, 0xFE); // jmp $
         vcpuThread = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("vcpu-0").factory());

@@ -1,4 +1,4 @@
-package javisor.vm.hypercall;
+package javisor.vcpu.hypercall;
 
 import java.util.Optional;
 

@@ -1,4 +1,4 @@
-package javisor.vm.hypercall;
+package javisor.vcpu.hypercall;
 
 /** Hypercall results for failures: Linux's errno numbers, negated (docs/hypercalls.md). */
 public final class HypercallError {

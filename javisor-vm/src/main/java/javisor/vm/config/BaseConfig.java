@@ -4,6 +4,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
+import javisor.vcpu.CpuTemplate;
+
 /**
  * {@code [base]}: AxVisor's VMBaseConfig, plus Javisor's {@code cpu_template}.
  *
@@ -18,7 +20,7 @@ import java.util.Optional;
 public record BaseConfig(long id, String name, VmType vmType, int cpuNum, List<Long> physCpuIds,
                          List<Long> physCpuSets, String cpuTemplate) {
     public static final int MAX_CPUS = 1024; // KVM_CAP_MAX_VCPUS on the project's hosts; VmBuilder checks the host's own
-    public static final String DEFAULT_CPU_TEMPLATE = javisor.vcpu.CpuTemplate.HOST.name();
+    public static final String DEFAULT_CPU_TEMPLATE = CpuTemplate.HOST.name();
 
     /** A {@code [base]} with the default CPU template. */
     public BaseConfig(long id, String name, VmType vmType, int cpuNum, List<Long> physCpuIds,
@@ -46,8 +48,8 @@ public record BaseConfig(long id, String name, VmType vmType, int cpuNum, List<L
     }
 
     static Optional<String> checkCpuTemplate(String name) {
-        return javisor.vcpu.CpuTemplate.named(name).isPresent() ? Optional.empty()
-                : Optional.of("expected one of " + javisor.vcpu.CpuTemplate.names() + ", got \"" + name + "\"");
+        return CpuTemplate.named(name).isPresent() ? Optional.empty()
+                : Optional.of("expected one of " + CpuTemplate.names() + ", got \"" + name + "\"");
     }
 
     static Optional<String> checkId(long id) {

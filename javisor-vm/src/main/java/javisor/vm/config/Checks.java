@@ -3,6 +3,8 @@ package javisor.vm.config;
 import java.nio.file.Path;
 import java.util.Optional;
 
+import javisor.vm.toml.TomlStrings;
+
 /**
  * Checks shared by the model's constructors and the parser. Each returns the problem in "expected X, got Y"
  * form, or empty: the parser attaches the file, line and key; a constructor throws it as an

@@ -6,9 +6,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-import javisor.vm.config.TomlValue.ArrayValue;
-import javisor.vm.config.TomlValue.IntegerValue;
-import javisor.vm.config.TomlValue.StringValue;
+import javisor.vm.toml.TomlNumbers;
+import javisor.vm.toml.TomlStrings;
+import javisor.vm.toml.TomlValue.ArrayValue;
+import javisor.vm.toml.TomlValue.IntegerValue;
+import javisor.vm.toml.TomlValue.StringValue;
+import javisor.vm.toml.TomlValue;
 
 /**
  * A TOML value with its key path, read as the config type a key expects. Every failed read becomes a

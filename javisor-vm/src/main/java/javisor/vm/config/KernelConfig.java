@@ -7,6 +7,8 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.stream.IntStream;
 
+import javisor.vm.loader.ImageFormat;
+
 /**
  * {@code [kernel]}: AxVisor's VMKernelConfig plus Javisor's {@code kernel_format}. Paths are kept as written;
  * {@link VmConfig#resolve(Path)} makes a relative one absolute.
@@ -29,7 +31,7 @@ public record KernelConfig(long entryPoint, Path kernelPath, long kernelLoadAddr
                            Optional<Path> dtbPath, OptionalLong dtbLoadAddr,
                            Optional<Path> ramdiskPath, OptionalLong ramdiskLoadAddr,
                            ImageLocation imageLocation, Optional<String> cmdline, Optional<Path> diskPath,
-                           List<MemoryRegionConfig> memoryRegions, KernelFormat kernelFormat) {
+                           List<MemoryRegionConfig> memoryRegions, ImageFormat kernelFormat) {
 
     static final String NO_REGIONS = "expected at least one memory region, e.g. [[0x0, 0x1000_0000, 0x7, 0]]";
 

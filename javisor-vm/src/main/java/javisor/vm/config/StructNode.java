@@ -5,8 +5,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import javisor.vm.config.TomlValue.ArrayValue;
-import javisor.vm.config.TomlValue.TableValue;
+import javisor.vm.toml.TomlValue.ArrayValue;
+import javisor.vm.toml.TomlValue.TableValue;
+import javisor.vm.toml.TomlValue;
 
 /**
  * A config struct, given as serde allows: a table with named keys, or an array holding the fields in

@@ -6,6 +6,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 
+import javisor.vm.loader.ImageFormat;
+
 /**
  * One VM's configuration: AxVisor's {@code AxVMCrateConfig} ({@code [base]}, {@code [kernel]},
  * {@code [devices]}), read from TOML by {@link #parse}/{@link #load}, or made from command-line options by
@@ -87,7 +89,7 @@ public record VmConfig(Optional<Path> source, BaseConfig base, KernelConfig kern
             KernelConfig k = new KernelConfig(DEFAULT_KERNEL_ADDRESS, kernelFile, DEFAULT_KERNEL_ADDRESS,
                     Optional.empty(), OptionalLong.empty(), Optional.empty(), OptionalLong.empty(),
                     initrd.map(p -> p.toAbsolutePath().normalize()), OptionalLong.empty(), ImageLocation.FS, cmdline,
-                    Optional.empty(), List.of(ram), KernelFormat.AUTO);
+                    Optional.empty(), List.of(ram), ImageFormat.AUTO);
             DevicesConfig devices = new DevicesConfig(List.of(), List.of(), InterruptMode.PASSTHROUGH, List.of(),
                     List.of());
             return new VmConfig(Optional.empty(), base, k, devices);

@@ -10,7 +10,8 @@ import java.util.stream.Collectors;
 
 import javisor.memory.MappingKind;
 import javisor.memory.RegionFlags;
-import javisor.vm.config.TomlValue.TableValue;
+import javisor.vm.toml.TomlValue.TableValue;
+import javisor.vm.loader.ImageFormat;
 
 /**
  * Maps a parsed TOML tree onto the config model: AxVisor's {@code AxVMCrateConfig} schema plus Javisor's
@@ -118,9 +119,9 @@ final class VmConfigMapper {
         });
         Optional<Path> diskPath = optionalPath(s, "disk_path");
         List<MemoryRegionConfig> regions = memoryRegions(s.require("memory_regions"));
-        KernelFormat format = s.get("kernel_format").map(n -> KernelFormat.ofName(n.string())
-                .orElseThrow(() -> n.expected(quotedNames(Arrays.stream(KernelFormat.values())
-                        .map(KernelFormat::tomlName).toList())))).orElse(KernelFormat.AUTO);
+        ImageFormat format = s.get("kernel_format").map(n -> ImageFormat.ofConfigName(n.string())
+                .orElseThrow(() -> n.expected(quotedNames(Arrays.stream(ImageFormat.values())
+                        .map(ImageFormat::configName).toList())))).orElse(ImageFormat.AUTO);
         return build(node, () -> new KernelConfig(entryPoint, kernelPath, kernelLoadAddr, biosPath, biosLoadAddr,
                 dtbPath, dtbLoadAddr, ramdiskPath, ramdiskLoadAddr, location, cmdline, diskPath, regions, format));
     }

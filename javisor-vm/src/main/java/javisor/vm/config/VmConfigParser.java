@@ -11,6 +11,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Optional;
 
+import javisor.vm.toml.TomlException;
+import javisor.vm.toml.TomlParser;
+import javisor.vm.toml.TomlValue.TableValue;
+
 /** Reads VM configs from text or files. Every failure is a {@link ConfigException}. */
 public final class VmConfigParser {
     /** The largest config accepted, in bytes (and in characters for text), far above any real config. */
@@ -31,7 +35,13 @@ public final class VmConfigParser {
         if (text.length() > MAX_CONFIG_BYTES) {
             throw new ConfigException(name, 0, 0, "", "config is larger than " + MAX_CONFIG_BYTES + " bytes");
         }
-        return new VmConfigMapper(name, source).vmConfig(TomlParser.parse(text, name));
+        TableValue document;
+        try {
+            document = TomlParser.parse(text, name);
+        } catch (TomlException e) {
+            throw new ConfigException(e.source(), e.line(), e.column(), e.keyPath(), e.detail(), e);
+        }
+        return new VmConfigMapper(name, source).vmConfig(document);
     }
 
     /** Reads and parses a config file, which must be UTF-8 and at most {@link #MAX_CONFIG_BYTES} long. */

@@ -7,6 +7,7 @@ import java.util.OptionalLong;
 import java.util.stream.Collectors;
 
 import javisor.memory.MappingKind;
+import javisor.vm.toml.TomlStrings;
 
 /**
  * Writes a {@link VmConfig} as TOML in AxVisor's layout (positional arrays for regions and devices), with
@@ -57,7 +58,7 @@ final class VmConfigWriter {
         entry("image_location", TomlStrings.quote(k.imageLocation().tomlName()));
         k.cmdline().ifPresent(c -> entry("cmdline", TomlStrings.quote(c)));
         optional("disk_path", k.diskPath());
-        entry("kernel_format", TomlStrings.quote(k.kernelFormat().tomlName()));
+        entry("kernel_format", TomlStrings.quote(k.kernelFormat().configName()));
         out.append("memory_regions = [\n");
         for (MemoryRegionConfig r : k.memoryRegions()) {
             out.append("    [").append(Checks.hex(r.gpa())).append(", ").append(Checks.hex(r.size())).append(", ")

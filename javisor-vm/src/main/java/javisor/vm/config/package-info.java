@@ -1,6 +1,7 @@
 /**
  * VM configuration: AxVisor's VM TOML schema ({@code [base]}, {@code [kernel]}, {@code [devices]}, the
- * {@code AxVMCrateConfig} of axvmconfig) as immutable records, read by a TOML parser of our own.
+ * {@code AxVMCrateConfig} of axvmconfig) as immutable records, read with the TOML parser of
+ * {@code javisor.vm.toml}.
  *
  * <p>Entry points: {@link javisor.vm.config.VmConfig#load(java.nio.file.Path)},
  * {@link javisor.vm.config.VmConfig#parse(String, java.util.Optional)},
@@ -9,8 +10,8 @@
  * overlapping memory regions, is a {@link javisor.vm.config.ConfigException} whose message names the file,
  * line, key path and what was expected; nothing else escapes the parser.
  *
- * <p>Inside: {@code TomlParser} (text to a tree of {@code TomlValue}s that remember their positions, with
- * {@code TomlTreeBuilder} enforcing TOML's table rules), then {@code VmConfigMapper} (tree to records,
+ * <p>Inside: the TOML parser turns the text into a tree of {@code TomlValue}s that remember their positions (its
+ * syntax errors become {@code ConfigException}s with the same parts), then {@code VmConfigMapper} (tree to records,
  * through {@code ConfigNode}/{@code StructNode}, which accept serde's table or positional-array forms), and
  * {@code VmConfigWriter} for the way back. The records validate themselves too, with the same checks
  * ({@code Checks} and the records' static {@code check...} methods), so a config built in code is as valid

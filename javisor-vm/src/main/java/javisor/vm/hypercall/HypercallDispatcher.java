@@ -2,12 +2,16 @@ package javisor.vm.hypercall;
 
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 import javisor.memory.GuestAddress;
 import javisor.memory.GuestMemory;
 import javisor.sys.Logs;
+import javisor.vcpu.hypercall.Hypercall;
+import javisor.vcpu.hypercall.HypercallAbi;
+import javisor.vcpu.hypercall.HypercallError;
 import javisor.vm.StopReason;
-import javisor.vm.Vm;
+import javisor.vm.ivc.IvcService;
 
 /**
  * Decodes a hypercall, checks its arguments and carries it out (AxVisor's hvc.rs). Guests are hostile: every
@@ -39,9 +43,11 @@ public final class HypercallDispatcher {
         this.ivc = ivc;
     }
 
-    public Outcome dispatch(Vm vm, int vcpuId, long nr, long[] args) {
+    /** Carries out hypercall {@code nr} that vCPU {@code vcpuId} of {@code vm} made with {@code args}. */
+    public Outcome dispatch(HypercallCaller vm, int vcpuId, long nr, long[] args) {
         try {
-            return Hypercall.of(nr).map(h -> call(h, vm, vcpuId, args))
+            long[] a = Arrays.copyOf(args, HypercallAbi.ARGUMENTS.length); // absent arguments read as 0
+            return Hypercall.of(nr).map(h -> call(h, vm, vcpuId, a))
                     .orElseGet(() -> new Outcome.Result(HypercallError.ENOSYS));
         } catch (HypercallError.Failure f) {
             LOG.log(Level.DEBUG, "{0}: hypercall {1} failed: {2}", vm.describe(), nr, f.getMessage());
@@ -49,7 +55,7 @@ public final class HypercallDispatcher {
         }
     }
 
-    private Outcome call(Hypercall h, Vm vm, int vcpuId, long[] a) {
+    private Outcome call(Hypercall h, HypercallCaller vm, int vcpuId, long[] a) {
         GuestMemory m = vm.memory();
         return switch (h) {
             case HYPERVISOR_DISABLE, PREPARE_DISABLE -> new Outcome.Result(HypercallError.EPERM);

@@ -1,4 +1,4 @@
-package javisor.vmm;
+package javisor.vm.ivc;
 
 import java.util.Map;
 import java.util.OptionalLong;

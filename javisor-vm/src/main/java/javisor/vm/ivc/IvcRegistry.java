@@ -1,37 +1,38 @@
-package javisor.vmm;
+package javisor.vm.ivc;
 
 import java.lang.System.Logger.Level;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.TreeMap;
-import java.util.function.LongFunction;
 
 import javisor.sys.HostMapping;
 import javisor.sys.LibC;
 import javisor.sys.Logs;
-import javisor.vm.IvcWindow;
-import javisor.vm.Vm;
-import javisor.vm.hypercall.HypercallError;
-import javisor.vm.hypercall.IvcService;
+import javisor.vcpu.hypercall.HypercallError;
 
-import static javisor.vm.hypercall.HypercallError.fail;
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
+import static javisor.vcpu.hypercall.HypercallError.fail;
 
 /**
  * The inter-VM channels (AxVisor's ivc.rs, without its bugs): channels keyed by publisher VM id and key, each a
  * memfd mapped as a KVM memory slot into every participant's IVC window. Every state change happens under this
  * registry's lock, and every check is made before anything changes, so a failed call leaves things as they were.
+ * A channel holds its participants themselves, so a notification reaches them without looking a VM up in the
+ * hypervisor's registry (whose lock a restart holds for seconds).
  */
-final class IvcRegistry implements IvcService {
-    private static final System.Logger LOG = Logs.get("javisor.vmm");
+public final class IvcRegistry implements IvcService {
+    private static final System.Logger LOG = Logs.get("javisor.vm");
     /** AxVisor's channel header: publisher VM id and key, 8 bytes each. */
-    static final int HEADER_SIZE = 16;
+    public static final int HEADER_SIZE = 16;
 
     /** Where one participant sees a channel. */
-    record Mapping(long address, int slot) {
+    record Mapping(IvcParticipant vm, long address, int slot) {
     }
 
     record ChannelKey(long publisherId, long key) implements Comparable<ChannelKey> {
@@ -45,12 +46,12 @@ final class IvcRegistry implements IvcService {
     private static final class Channel {
         final ChannelKey id;
         final HostMapping memory;
-        final java.util.Set<Long> allowed;
+        final Set<Long> allowed;
         Mapping publisher; // null once unpublished
         final Map<Long, Mapping> subscribers = new TreeMap<>();
         long notifications;
 
-        Channel(ChannelKey id, HostMapping memory, java.util.Set<Long> allowed) {
+        Channel(ChannelKey id, HostMapping memory, Set<Long> allowed) {
             this.id = id;
             this.memory = memory;
             this.allowed = allowed;
@@ -61,14 +62,13 @@ final class IvcRegistry implements IvcService {
         }
     }
 
-    private final LongFunction<Vm> vms;
     private final Map<ChannelKey, Channel> channels = new TreeMap<>();
 
-    IvcRegistry(LongFunction<Vm> vms) {
-        this.vms = vms;
+    /** An empty registry: one per hypervisor, shared by its VMs. */
+    public IvcRegistry() {
     }
 
-    private static IvcWindow windowOf(Vm vm) {
+    private static IvcWindow windowOf(IvcParticipant vm) {
         return vm.ivcWindow().orElseThrow(() -> fail(HypercallError.EINVAL, vm.describe() + " has no IVC window"));
     }
 
@@ -77,7 +77,7 @@ final class IvcRegistry implements IvcService {
     }
 
     @Override
-    public synchronized long[] publish(Vm vm, long key, long size) {
+    public synchronized long[] publish(IvcParticipant vm, long key, long size) {
         IvcWindow w = windowOf(vm);
         if (size <= 0 || size > w.maxChannelSize()) {
             throw fail(HypercallError.EINVAL, "publish: size " + Long.toUnsignedString(size) + " is not in 1.."
@@ -97,11 +97,11 @@ final class IvcRegistry implements IvcService {
             w.release(address);
             throw e;
         }
-        memory.segment().set(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, 0, vm.id());
-        memory.segment().set(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, 8, key);
+        memory.segment().set(JAVA_LONG_UNALIGNED, 0, vm.id());
+        memory.segment().set(JAVA_LONG_UNALIGNED, 8, key);
         Channel c = new Channel(id, memory, w.allowedSubscribers());
         try {
-            c.publisher = new Mapping(address, vm.mapShared(address, memory));
+            c.publisher = new Mapping(vm, address, vm.mapShared(address, memory));
         } catch (RuntimeException e) {
             w.release(address);
             memory.close();
@@ -123,7 +123,7 @@ final class IvcRegistry implements IvcService {
     }
 
     @Override
-    public synchronized long[] subscribe(Vm vm, long publisherId, long key) {
+    public synchronized long[] subscribe(IvcParticipant vm, long publisherId, long key) {
         Channel c = channels.get(new ChannelKey(publisherId, key));
         if (c == null || c.publisher == null) {
             throw fail(HypercallError.ENOENT, "subscribe: VM " + publisherId + " publishes no channel " + key);
@@ -142,7 +142,7 @@ final class IvcRegistry implements IvcService {
         long address = w.allocate(c.size()).orElseThrow(() -> fail(HypercallError.ENOSPC,
                 "subscribe: the IVC window of " + vm.describe() + " has no room for " + c.size() + " bytes"));
         try {
-            c.subscribers.put(vm.id(), new Mapping(address, vm.mapShared(address, c.memory)));
+            c.subscribers.put(vm.id(), new Mapping(vm, address, vm.mapShared(address, c.memory)));
         } catch (RuntimeException e) {
             w.release(address);
             throw e;
@@ -151,32 +151,32 @@ final class IvcRegistry implements IvcService {
     }
 
     @Override
-    public synchronized void unpublish(Vm vm, long key) {
+    public synchronized void unpublish(IvcParticipant vm, long key) {
         ChannelKey id = new ChannelKey(vm.id(), key);
         Channel c = channels.get(id);
         if (c == null || c.publisher == null) {
             throw fail(HypercallError.ENOENT, "unpublish: " + vm.describe() + " publishes no channel " + key);
         }
-        release(vm, c.publisher);
+        release(c.publisher);
         c.publisher = null;
         dropIfUnused(c);
     }
 
     @Override
-    public synchronized void unsubscribe(Vm vm, long publisherId, long key) {
+    public synchronized void unsubscribe(IvcParticipant vm, long publisherId, long key) {
         Channel c = channels.get(new ChannelKey(publisherId, key));
         Mapping m = c == null ? null : c.subscribers.remove(vm.id());
         if (m == null) {
             throw fail(HypercallError.ENOENT, "unsubscribe: " + vm.describe() + " does not map channel " + key
                     + " of VM " + publisherId);
         }
-        release(vm, m);
+        release(m);
         dropIfUnused(c);
     }
 
     @Override
-    public int notify(Vm vm, long publisherId, long key) {
-        List<Vm> targets = new ArrayList<>();
+    public int notify(IvcParticipant vm, long publisherId, long key) {
+        List<IvcParticipant> targets = new ArrayList<>();
         synchronized (this) {
             Channel c = channels.get(new ChannelKey(publisherId, key));
             boolean publisher = c != null && vm.id() == publisherId && c.publisher != null;
@@ -185,16 +185,14 @@ final class IvcRegistry implements IvcService {
                         + " of VM " + publisherId);
             }
             if (publisher) {
-                for (long s : c.subscribers.keySet()) {
-                    Optional.ofNullable(vms.apply(s)).ifPresent(targets::add);
-                }
+                c.subscribers.values().forEach(m -> targets.add(m.vm()));
             } else if (c.publisher != null) {
-                Optional.ofNullable(vms.apply(publisherId)).ifPresent(targets::add);
+                targets.add(c.publisher.vm());
             }
             c.notifications++;
         }
         int notified = 0;
-        for (Vm t : targets) {
+        for (IvcParticipant t : targets) {
             if (t.notifyIvc()) {
                 notified++;
             }
@@ -202,9 +200,9 @@ final class IvcRegistry implements IvcService {
         return notified;
     }
 
-    private static void release(Vm vm, Mapping m) {
-        vm.unmapShared(m.slot(), m.address());
-        vm.ivcWindow().ifPresent(w -> w.release(m.address()));
+    private static void release(Mapping m) {
+        m.vm().unmapShared(m.slot(), m.address());
+        m.vm().ivcWindow().ifPresent(w -> w.release(m.address()));
     }
 
     private void dropIfUnused(Channel c) {
@@ -218,21 +216,21 @@ final class IvcRegistry implements IvcService {
      * {@code vm} is going away (deleted, or rebuilt by a restart): it leaves every channel as if it had unpublished
      * and unsubscribed, and channels it was the last user of are freed.
      */
-    synchronized void leaveAll(Vm vm) {
+    public synchronized void leaveAll(IvcParticipant vm) {
         for (Channel c : List.copyOf(channels.values())) {
             Mapping sub = c.subscribers.remove(vm.id());
             if (sub != null) {
-                release(vm, sub);
+                release(sub);
             }
             if (c.id.publisherId() == vm.id() && c.publisher != null) {
-                release(vm, c.publisher);
+                release(c.publisher);
                 c.publisher = null;
             }
             dropIfUnused(c);
         }
     }
 
-    synchronized List<IvcChannelInfo> list() {
+    public synchronized List<IvcChannelInfo> list() {
         List<IvcChannelInfo> out = new ArrayList<>();
         for (Channel c : channels.values()) {
             Map<Long, Long> subs = new LinkedHashMap<>();
@@ -245,11 +243,11 @@ final class IvcRegistry implements IvcService {
     }
 
     /** The channel's memory as the hypervisor sees it, for tests and diagnostics. */
-    synchronized Optional<java.lang.foreign.MemorySegment> memoryOf(long publisherId, long key) {
+    public synchronized Optional<MemorySegment> memoryOf(long publisherId, long key) {
         return Optional.ofNullable(channels.get(new ChannelKey(publisherId, key))).map(c -> c.memory.segment());
     }
 
-    synchronized void closeAll() {
+    public synchronized void closeAll() {
         for (Channel c : channels.values()) {
             c.memory.close();
         }

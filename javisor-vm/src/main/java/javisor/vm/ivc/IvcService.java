@@ -1,24 +1,24 @@
-package javisor.vm.hypercall;
+package javisor.vm.ivc;
 
-import javisor.vm.Vm;
+import javisor.vcpu.hypercall.HypercallError;
 
 /**
- * The inter-VM channel operations a VM's hypercalls reach: they span VMs, so the hypervisor implements them.
- * Each returns the hypercall's result or throws {@link HypercallError.Failure}.
+ * The inter-VM channel operations a VM's hypercalls reach: they span VMs, so the hypervisor holds them
+ * ({@link IvcRegistry}). Each returns the hypercall's result or throws {@link HypercallError.Failure}.
  */
 public interface IvcService {
     /** Publishes channel {@code key} of {@code vm}; returns {address, granted size}. */
-    long[] publish(Vm vm, long key, long size);
+    long[] publish(IvcParticipant vm, long key, long size);
 
     /** Maps {@code publisherId}'s channel {@code key} into {@code vm}; returns {address, size}. */
-    long[] subscribe(Vm vm, long publisherId, long key);
+    long[] subscribe(IvcParticipant vm, long publisherId, long key);
 
-    void unpublish(Vm vm, long key);
+    void unpublish(IvcParticipant vm, long key);
 
-    void unsubscribe(Vm vm, long publisherId, long key);
+    void unsubscribe(IvcParticipant vm, long publisherId, long key);
 
     /** Raises the other side's notification interrupt; returns how many VMs were notified. */
-    int notify(Vm vm, long publisherId, long key);
+    int notify(IvcParticipant vm, long publisherId, long key);
 
     /** No IVC at all (a VM built outside a hypervisor): every call fails with ENOSYS. */
     IvcService NONE = new IvcService() {
@@ -27,27 +27,27 @@ public interface IvcService {
         }
 
         @Override
-        public long[] publish(Vm vm, long key, long size) {
+        public long[] publish(IvcParticipant vm, long key, long size) {
             throw none();
         }
 
         @Override
-        public long[] subscribe(Vm vm, long publisherId, long key) {
+        public long[] subscribe(IvcParticipant vm, long publisherId, long key) {
             throw none();
         }
 
         @Override
-        public void unpublish(Vm vm, long key) {
+        public void unpublish(IvcParticipant vm, long key) {
             throw none();
         }
 
         @Override
-        public void unsubscribe(Vm vm, long publisherId, long key) {
+        public void unsubscribe(IvcParticipant vm, long publisherId, long key) {
             throw none();
         }
 
         @Override
-        public int notify(Vm vm, long publisherId, long key) {
+        public int notify(IvcParticipant vm, long publisherId, long key) {
             throw none();
         }
     };

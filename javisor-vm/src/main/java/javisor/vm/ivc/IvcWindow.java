@@ -1,6 +1,7 @@
-package javisor.vm;
+package javisor.vm.ivc;
 
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
@@ -25,7 +26,7 @@ public final class IvcWindow {
     private final Set<Long> allowedSubscribers;
     private final TreeMap<Long, Long> used = new TreeMap<>(); // start -> size
 
-    IvcWindow(long base, long length, int irq, long maxChannelSize, Set<Long> allowedSubscribers) {
+    public IvcWindow(long base, long length, int irq, long maxChannelSize, Set<Long> allowedSubscribers) {
         this.base = base;
         this.length = length;
         this.irq = irq;
@@ -34,16 +35,16 @@ public final class IvcWindow {
     }
 
     /** The window the config describes, if it has an IVCChannel device (the first one counts). */
-    static java.util.Optional<IvcWindow> of(VmConfig config) {
+    public static Optional<IvcWindow> of(VmConfig config) {
         for (EmulatedDeviceConfig d : config.devices().emuDevices()) {
             if (d.emuType() == EmulatedDeviceType.IVC_CHANNEL) {
                 long max = d.cfgList().isEmpty() ? d.length() : d.cfgList().getFirst();
                 Set<Long> allowed = Set.copyOf(d.cfgList().subList(Math.min(1, d.cfgList().size()),
                         d.cfgList().size()));
-                return java.util.Optional.of(new IvcWindow(d.baseGpa(), d.length(), (int) d.irqId(), max, allowed));
+                return Optional.of(new IvcWindow(d.baseGpa(), d.length(), (int) d.irqId(), max, allowed));
             }
         }
-        return java.util.Optional.empty();
+        return Optional.empty();
     }
 
     public long base() {

@@ -1,16 +1,19 @@
 package javisor.vm.linux;
 
+import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 import javisor.memory.GuestAddress;
 import javisor.memory.GuestMemory;
 import javisor.sys.kvm.Regs;
 import javisor.vcpu.EntryMode;
+import javisor.vm.loader.ElfFile;
 import javisor.vm.loader.ImageException;
 import javisor.vm.platform.E820Entry;
 
@@ -42,10 +45,10 @@ public final class LinuxLoader {
         if (SetupHeader.hasMagic(image)) {
             return Optional.of(LinuxBoot.Image.BZIMAGE);
         }
-        if (VmlinuxElf.isElf64X86(image)) {
+        if (ElfFile.isElf64X86(image)) {
             try {
-                VmlinuxElf elf = VmlinuxElf.parse(image);
-                if (elf.linuxNotes() || elf.pvhEntry().isPresent()) {
+                ElfFile.KernelNotes notes = ElfFile.parse(image).kernelNotes(image);
+                if (notes.linux() || notes.pvhEntry().isPresent()) {
                     return Optional.of(LinuxBoot.Image.VMLINUX);
                 }
             } catch (ImageException e) {
@@ -75,8 +78,8 @@ public final class LinuxLoader {
         if (SetupHeader.hasMagic(image)) {
             return loadBzImage(memory, image, SetupHeader.parse(image), request);
         }
-        if (VmlinuxElf.isElf64X86(image)) {
-            return loadVmlinux(memory, image, VmlinuxElf.parse(image), request);
+        if (ElfFile.isElf64X86(image)) {
+            return loadVmlinux(memory, image, ElfFile.parse(image), request);
         }
         throw new ImageException("not a Linux kernel: neither a bzImage (\"HdrS\" at offset 0x202) nor an ELF64 "
                 + "x86-64 vmlinux");
@@ -113,12 +116,13 @@ public final class LinuxLoader {
                 Piece.of("zero page", LinuxLayout.ZERO_PAGE, zeroPage), cmdlineRange));
     }
 
-    private static LinuxBoot loadVmlinux(GuestMemory memory, byte[] image, VmlinuxElf elf, LinuxBootRequest request) {
+    private static LinuxBoot loadVmlinux(GuestMemory memory, byte[] image, ElfFile elf, LinuxBootRequest request) {
+        OptionalLong pvhEntry = elf.kernelNotes(image).pvhEntry();
         boolean pvh = switch (request.entry()) {
-            case AUTO -> elf.pvhEntry().isPresent();
+            case AUTO -> pvhEntry.isPresent();
             case BOOT_PROTOCOL_64 -> false;
             case PVH -> {
-                if (elf.pvhEntry().isEmpty()) {
+                if (pvhEntry.isEmpty()) {
                     throw new ImageException("PVH was asked for, but the ELF image has no Xen PVH entry note "
                             + "(XEN_ELFNOTE_PHYS32_ENTRY); build the kernel with CONFIG_PVH or use the 64-bit boot protocol");
                 }
@@ -126,14 +130,14 @@ public final class LinuxLoader {
             }
         };
         byte[] cmdline = cmdline(request.cmdline(), VMLINUX_MAX_CMDLINE, "x86 Linux's COMMAND_LINE_SIZE");
-        long entry = pvh ? elf.pvhEntry().getAsLong() : elf.physicalEntry();
+        long entry = pvh ? pvhEntry.getAsLong() : elf.physicalEntry();
         if (!elf.holdsFileByte(entry)) {
             throw new ImageException((pvh ? "PVH" : "ELF") + " entry point 0x" + Long.toHexString(entry)
                     + " is not inside the bytes loaded from the image");
         }
         LoadedRange footprint = new LoadedRange("vmlinux", elf.start(), elf.end() - elf.start());
         List<Piece> plan = new ArrayList<>();
-        for (VmlinuxElf.Segment s : elf.loads()) {
+        for (ElfFile.ProgramHeader s : elf.loads()) {
             LoadedRange r = new LoadedRange("vmlinux PT_LOAD segment " + s.index(), s.paddr(), s.memSize());
             checkKernel(r, request);
             plan.add(new Piece(r, image, (int) s.offset(), (int) s.fileSize()));
@@ -168,7 +172,7 @@ public final class LinuxLoader {
         }
         for (Piece p : plan) { // nothing was written before this point
             GuestAddress at = GuestAddress.of(p.range().start());
-            memory.write(at, java.lang.foreign.MemorySegment.ofArray(p.source()).asSlice(p.sourceOffset(), p.length()));
+            memory.write(at, MemorySegment.ofArray(p.source()).asSlice(p.sourceOffset(), p.length()));
             if (p.range().size() > p.length()) {
                 memory.zero(at.plus(p.length()), p.range().size() - p.length());
             }

@@ -2,6 +2,7 @@ package javisor.vm.linux;
 
 import java.util.Arrays;
 
+import javisor.vm.loader.ImageBytes;
 import javisor.vm.loader.ImageException;
 
 /**
@@ -66,8 +67,9 @@ public record SetupHeader(byte[] bytes, int version, int setupSects, int loadFla
 
     /** True when {@code image} looks like a bzImage: the "HdrS" magic at 0x202 and the boot flag at 0x1fe. */
     public static boolean hasMagic(byte[] image) {
-        return image.length >= HEADER_MAGIC + 4 && u32(image, HEADER_MAGIC) == MAGIC_HDRS
-                && u16(image, BOOT_FLAG) == BOOT_FLAG_VALUE;
+        ImageBytes in = new ImageBytes(image);
+        return in.has(HEADER_MAGIC, 4) && in.u32(HEADER_MAGIC, "HdrS") == MAGIC_HDRS
+                && in.u16(BOOT_FLAG, "boot_flag") == BOOT_FLAG_VALUE;
     }
 
     /** Parses and checks the header of a bzImage for the 64-bit boot protocol. */
@@ -75,8 +77,9 @@ public record SetupHeader(byte[] bytes, int version, int setupSects, int loadFla
         if (!hasMagic(image)) {
             throw new ImageException("not a bzImage: no \"HdrS\" magic at offset 0x202 with boot flag 0xaa55 at 0x1fe");
         }
-        int headerEnd = HEADER_MAGIC + Byte.toUnsignedInt(image[JUMP_OFFSET]);
-        int version = u16(image, VERSION);
+        ImageBytes in = new ImageBytes(image);
+        int headerEnd = HEADER_MAGIC + in.u8(JUMP_OFFSET, "jump");
+        int version = in.u16(VERSION, "version");
         if (version < MIN_VERSION) {
             throw new ImageException(String.format("bzImage boot protocol %d.%02d is too old: Javisor enters the "
                     + "64-bit entry point, which needs protocol 2.12 or later", version >> 8, version & 0xff));
@@ -86,19 +89,20 @@ public record SetupHeader(byte[] bytes, int version, int setupSects, int loadFla
                     + " (0x202 + the jump offset at 0x201), but a protocol 2.12 header reaches 0x"
                     + Integer.toHexString(END_2_12) + " and the file is " + image.length + " bytes");
         }
-        int xloadFlags = u16(image, XLOADFLAGS);
+        int xloadFlags = in.u16(XLOADFLAGS, "xloadflags");
         if ((xloadFlags & XLF_KERNEL_64) == 0) {
             throw new ImageException("bzImage has no 64-bit entry point (xloadflags bit XLF_KERNEL_64 is clear); "
                     + "Javisor boots only 64-bit kernels this way");
         }
-        int setupSects = Byte.toUnsignedInt(image[OFFSET]);
+        int setupSects = in.u8(OFFSET, "setup_sects");
         if (setupSects == 0) {
             setupSects = DEFAULT_SETUP_SECTS;
         }
         SetupHeader h = new SetupHeader(Arrays.copyOfRange(image, OFFSET, headerEnd), version, setupSects,
-                Byte.toUnsignedInt(image[LOADFLAGS]), image[RELOCATABLE_KERNEL] != 0,
-                u32(image, KERNEL_ALIGNMENT), xloadFlags, u32(image, CMDLINE_SIZE), u32(image, INITRD_ADDR_MAX),
-                u64(image, PREF_ADDRESS), u32(image, INIT_SIZE));
+                in.u8(LOADFLAGS, "loadflags"), in.u8(RELOCATABLE_KERNEL, "relocatable_kernel") != 0,
+                in.u32(KERNEL_ALIGNMENT, "kernel_alignment"), xloadFlags, in.u32(CMDLINE_SIZE, "cmdline_size"),
+                in.u32(INITRD_ADDR_MAX, "initrd_addr_max"), in.u64(PREF_ADDRESS, "pref_address"),
+                in.u32(INIT_SIZE, "init_size"));
         if (h.protectedModeOffset() >= image.length) {
             throw new ImageException("bzImage: the protected-mode kernel would start at file offset 0x"
                     + Integer.toHexString(h.protectedModeOffset()) + " ((setup_sects + 1) * 512), past the end of the "
@@ -117,18 +121,5 @@ public record SetupHeader(byte[] bytes, int version, int setupSects, int loadFla
     /** Where the protected-mode kernel starts in the file: after the boot sector and the setup sectors. */
     public int protectedModeOffset() {
         return (setupSects + 1) * 512;
-    }
-
-    private static int u16(byte[] b, int at) {
-        return Byte.toUnsignedInt(b[at]) | Byte.toUnsignedInt(b[at + 1]) << 8;
-    }
-
-    /** An unsigned 32-bit field. */
-    private static long u32(byte[] b, int at) {
-        return Integer.toUnsignedLong(u16(b, at) | u16(b, at + 2) << 16);
-    }
-
-    private static long u64(byte[] b, int at) {
-        return u32(b, at) | u32(b, at + 4) << 32;
     }
 }

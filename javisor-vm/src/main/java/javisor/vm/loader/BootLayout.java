@@ -62,9 +62,6 @@ public final class BootLayout {
     /** The longest command line passed to a Multiboot kernel, in bytes, not counting the NUL. */
     public static final int MAX_CMDLINE_BYTES = 4095;
 
-    /** Real mode reaches only the first MiB, so a RAW image's entry must lie below it. */
-    public static final long REAL_MODE_LIMIT = 0x10_0000;
-
     /** 32-bit code, and the 64-bit entry's identity map, reach only the low 4 GiB. */
     public static final long FOUR_GIB = 1L << 32;
 

@@ -2,34 +2,35 @@ package javisor.vm.loader;
 
 /**
  * A guest image read little-endian, every read bounds-checked: reading past the end is an
- * {@link ImageException} naming the field, never an index exception.
+ * {@link ImageException} naming the field, never an index exception. The one little-endian reader of images
+ * (ELF, Multiboot, the Linux setup header).
  */
-record ImageBytes(byte[] data) {
-    int length() {
+public record ImageBytes(byte[] data) {
+    public int length() {
         return data.length;
     }
 
     /** True when {@code [offset, offset + count)} lies inside the image (both taken as unsigned). */
-    boolean has(long offset, long count) {
+    public boolean has(long offset, long count) {
         return offset >= 0 && count >= 0 && offset <= data.length && count <= data.length - offset;
     }
 
-    int u8(long offset, String field) {
+    public int u8(long offset, String field) {
         check(offset, 1, field);
         return Byte.toUnsignedInt(data[(int) offset]);
     }
 
-    int u16(long offset, String field) {
+    public int u16(long offset, String field) {
         return (int) le(offset, 2, field);
     }
 
     /** An unsigned 32-bit field. */
-    long u32(long offset, String field) {
+    public long u32(long offset, String field) {
         return le(offset, 4, field);
     }
 
     /** A 64-bit field; callers compare it unsigned. */
-    long u64(long offset, String field) {
+    public long u64(long offset, String field) {
         return le(offset, 8, field);
     }
 

@@ -6,6 +6,7 @@ import java.util.Map;
 
 import javisor.memory.GuestAddress;
 import javisor.memory.GuestMemory;
+import javisor.vcpu.BootCpuState;
 import javisor.vcpu.EntryMode;
 
 /** Copies a flat binary to the load address, to be entered in 16-bit real mode. */
@@ -17,9 +18,10 @@ final class RawLoader {
         long load = request.loadAddress().value();
         long entry = request.entryPoint().value();
         LoadSegment segment = LoadSegment.of("RAW image", load, image);
-        if (Long.compareUnsigned(entry, BootLayout.REAL_MODE_LIMIT) >= 0) {
-            throw new ImageException("RAW image entry point " + Hex.of(entry) + " is not below 1 MiB ("
-                    + Hex.of(BootLayout.REAL_MODE_LIMIT) + "), but RAW images start in 16-bit real mode");
+        if (Long.compareUnsigned(entry, BootCpuState.REAL_MODE_REACH) > 0) {
+            throw new ImageException("RAW image entry point " + Hex.of(entry) + " is beyond "
+                    + Hex.of(BootCpuState.REAL_MODE_REACH) + ", the highest address 16-bit real mode reaches "
+                    + "(segment 0xffff, with A20 on), and RAW images start in real mode");
         }
         if (!segment.holdsFileByte(entry)) {
             throw new ImageException("RAW image entry point " + Hex.of(entry) + " is not inside the image, loaded at "

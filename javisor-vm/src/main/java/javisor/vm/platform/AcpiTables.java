@@ -1,8 +1,10 @@
 package javisor.vm.platform;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
+import javisor.devices.AcpiSleepControl;
 import javisor.vm.platform.Aml.Resource;
 
 /**
@@ -11,8 +13,9 @@ import javisor.vm.platform.Aml.Resource;
  * address with the RSDP first.
  *
  * <p>Hardware-reduced: there is no PM timer, GPE or SCI to emulate, so the FADT needs no fixed hardware; KVM's
- * in-kernel LAPICs, IOAPIC and PIC do the interrupt work, and reset goes through the FADT reset register,
- * which points at the i8042's command port with value 0xFE.
+ * in-kernel LAPICs, IOAPIC and PIC do the interrupt work; reset goes through the FADT reset register, which
+ * points at the i8042's command port with value 0xFE; power-off through the sleep control register and the
+ * DSDT's {@code \_S5}; the power button is a control-method device that a Generic Event Device notifies.
  */
 final class AcpiTables {
     static final String OEM_ID = "JAVISR";
@@ -40,6 +43,10 @@ final class AcpiTables {
     static final int FADT_RESET_VALUE = 128;
     static final int FADT_MINOR_VERSION = 131;
     static final int FADT_X_DSDT = 140;
+    static final int FADT_SLEEP_CONTROL_REG = 244;
+    /** Notify value for a power button press (4.8.2.2.1.2, "Control Method Power Button"). */
+    static final int POWER_BUTTON_PRESSED = 0x80;
+    static final int FADT_SLEEP_STATUS_REG = 256;
     static final int FADT_HYPERVISOR_VENDOR = 268;
     /** IA-PC boot architecture flags (Table 5.10): legacy devices, an 8042, no VGA. */
     static final int IAPC_LEGACY_DEVICES = 1;
@@ -131,6 +138,15 @@ final class AcpiTables {
         return finish(w);
     }
 
+    /** A Generic Address Structure (5.2.3.2) at {@code offset}: one byte of system I/O space at {@code port}. */
+    private static void systemIoByte(LeWriter f, int offset, int port) {
+        f.patchU8(offset, GAS_SYSTEM_IO);
+        f.patchU8(offset + 1, 8);  // register bit width
+        f.patchU8(offset + 2, 0);  // bit offset
+        f.patchU8(offset + 3, GAS_ACCESS_BYTE);
+        f.patchU32(offset + 4, port);
+    }
+
     /** Fixed ACPI Description Table (5.2.9) for a hardware-reduced platform. */
     static byte[] fadt(long dsdtAddress) {
         LeWriter f = header("FACP", FADT_REVISION);
@@ -141,16 +157,15 @@ final class AcpiTables {
         f.patchU16(FADT_IAPC_BOOT_ARCH, IAPC_LEGACY_DEVICES | IAPC_8042 | IAPC_VGA_NOT_PRESENT);
         f.patchU32(FADT_FLAGS, FLAG_PWR_BUTTON | FLAG_SLP_BUTTON | FLAG_RESET_REG_SUP | FLAG_HW_REDUCED_ACPI);
         // RESET_REG: one byte of system I/O at the i8042 command port (GAS, 5.2.3.2).
-        f.patchU8(FADT_RESET_REG, GAS_SYSTEM_IO);
-        f.patchU8(FADT_RESET_REG + 1, 8);  // register bit width
-        f.patchU8(FADT_RESET_REG + 2, 0);  // bit offset
-        f.patchU8(FADT_RESET_REG + 3, GAS_ACCESS_BYTE);
-        f.patchU32(FADT_RESET_REG + 4, PlatformLayout.I8042_COMMAND_PORT);
+        systemIoByte(f, FADT_RESET_REG, PlatformLayout.I8042_COMMAND_PORT);
         f.patchU8(FADT_RESET_VALUE, I8042_RESET_COMMAND);
         f.patchU8(FADT_MINOR_VERSION, FADT_MINOR_REVISION);
         f.patchU32(FADT_X_DSDT, dsdtAddress);
+        // Hardware-reduced ACPI sleeps (and so powers off) through these two byte-wide registers (4.8.3.7).
+        systemIoByte(f, FADT_SLEEP_CONTROL_REG, PlatformLayout.ACPI_SLEEP_PORT);
+        systemIoByte(f, FADT_SLEEP_STATUS_REG, PlatformLayout.ACPI_SLEEP_PORT + 1);
         f.patchU32(FADT_X_DSDT + 4, dsdtAddress >>> 32);
-        byte[] vendor = "JAVISOR\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] vendor = "JAVISOR\0".getBytes(StandardCharsets.US_ASCII);
         for (int i = 0; i < vendor.length; i++) {
             f.patchU8(FADT_HYPERVISOR_VENDOR + i, vendor[i]);
         }
@@ -192,6 +207,10 @@ final class AcpiTables {
     /** Differentiated System Description Table (5.2.11.1): the devices in {@link #devices}. */
     static byte[] dsdt(PlatformSpec spec) {
         LeWriter w = header("DSDT", DSDT_REVISION);
+        // \_S5: the sleep type that the sleep control register's S5 (soft off) takes; with it an OS can power
+        // off (7.4.2.6). The other three values are unused on a hardware-reduced platform.
+        w.bytes(new Aml.Name("\\_S5_", new Aml.Package(List.of(new Aml.Int(AcpiSleepControl.S5_SLEEP_TYPE),
+                new Aml.Int(0), new Aml.Int(0), new Aml.Int(0)))).bytes());
         w.bytes(new Aml.Scope("\\_SB", devices(spec)).bytes());
         return finish(w);
     }
@@ -220,6 +239,17 @@ final class AcpiTables {
                 new Aml.Name("_CRS", new Aml.ResourceTemplate(List.of(
                         new Resource.IoPort(PlatformLayout.RTC_PORT, 2),
                         new Resource.IrqNoFlags(PlatformLayout.RTC_IRQ)))))));
+        // The power button as a control-method device (the FADT says there is no fixed one), and the Generic Event
+        // Device whose interrupt runs _EVT, which notifies it: a press (0x80, 4.8.2.2.1.2), as "vm stop -g" sends.
+        devices.add(new Aml.Device("PWRB", List.of(
+                new Aml.Name("_HID", new Aml.EisaId("PNP0C0C")),
+                new Aml.Name("_UID", new Aml.Int(0)))));
+        devices.add(new Aml.Device("GED0", List.of(
+                new Aml.Name("_HID", new Aml.Str("ACPI0013")),
+                new Aml.Name("_UID", new Aml.Int(0)),
+                new Aml.Name("_CRS", new Aml.ResourceTemplate(List.of(
+                        new Resource.ExtendedInterrupt(true, false, PlatformLayout.GED_GSI)))),
+                new Aml.Method("_EVT", 1, List.of(new Aml.Notify("\\_SB.PWRB", POWER_BUTTON_PRESSED))))));
         List<VirtioMmioDevice> virtio = spec.virtioMmio();
         for (int i = 0; i < virtio.size(); i++) {
             VirtioMmioDevice d = virtio.get(i);

@@ -5,8 +5,9 @@ import java.util.List;
 
 /**
  * The small part of ACPI Machine Language (ACPI 6.5, chapter 20 "ACPI Machine Language Specification") that
- * a DSDT describing fixed devices needs: scopes, devices, named data objects and resource templates. Each
- * term encodes itself; packages (Scope, Device, Buffer) are length-prefixed with a PkgLength (20.2.4).
+ * a DSDT describing fixed devices needs: scopes, devices, named data objects, packages, resource templates and
+ * methods that notify a device. Each term encodes itself; packages (Scope, Device, Buffer, Package, Method) are
+ * length-prefixed with a PkgLength (20.2.4).
  */
 sealed interface Aml {
     int ZERO_OP = 0x00;
@@ -19,6 +20,9 @@ sealed interface Aml {
     int QWORD_PREFIX = 0x0e;
     int SCOPE_OP = 0x10;
     int BUFFER_OP = 0x11;
+    int PACKAGE_OP = 0x12;
+    int METHOD_OP = 0x14;
+    int NOTIFY_OP = 0x86;
     int DUAL_NAME_PREFIX = 0x2e;
     int MULTI_NAME_PREFIX = 0x2f;
     int ROOT_CHAR = 0x5c;
@@ -145,6 +149,52 @@ sealed interface Aml {
             body.bytes(bytes);
             out.u8(BUFFER_OP);
             writePackage(out, new byte[0], List.of(new Raw(body.toArray())));
+        }
+    }
+
+    /** {@code Package () { elements }} (20.2.5.4, DefPackage): at most 255 elements. */
+    record Package(List<Aml> elements) implements Aml {
+        public Package {
+            elements = List.copyOf(elements);
+            if (elements.size() > 255) {
+                throw new IllegalArgumentException("a Package holds at most 255 elements, not " + elements.size());
+            }
+        }
+
+        @Override
+        public void encode(LeWriter out) {
+            out.u8(PACKAGE_OP);
+            writePackage(out, new byte[] {(byte) elements.size()}, elements);
+        }
+    }
+
+    /**
+     * {@code Method (name, args, NotSerialized) { body }} (20.2.5.2, DefMethod): flags bits 0-2 are the argument
+     * count, bit 3 (serialized) is clear, the sync level 0.
+     */
+    record Method(String name, int args, List<Aml> body) implements Aml {
+        public Method {
+            body = List.copyOf(body);
+            if (args < 0 || args > 7) {
+                throw new IllegalArgumentException("a Method takes 0 to 7 arguments, not " + args);
+            }
+        }
+
+        @Override
+        public void encode(LeWriter out) {
+            out.u8(METHOD_OP);
+            LeWriter prefix = new LeWriter();
+            prefix.bytes(nameString(name)).u8(args);
+            writePackage(out, prefix.toArray(), body);
+        }
+    }
+
+    /** {@code Notify (object, value)} (20.2.5.3, DefNotify). */
+    record Notify(String object, long value) implements Aml {
+        @Override
+        public void encode(LeWriter out) {
+            out.u8(NOTIFY_OP).bytes(nameString(object));
+            new Int(value).encode(out);
         }
     }
 

@@ -1,5 +1,7 @@
 package javisor.vm.platform;
 
+import java.util.Set;
+
 /**
  * Where the platform's firmware-visible pieces sit in guest-physical space, as on a PC (the addresses an OS
  * looks at without being told):
@@ -45,8 +47,15 @@ public final class PlatformLayout {
     public static final int I8042_KEYBOARD_IRQ = 1;
     public static final int RTC_PORT = 0x70;
     public static final int RTC_IRQ = 8;
-    /** The ISA IRQs the legacy devices use; a virtio-mmio device needs a GSI none of them has. */
-    public static final java.util.Set<Integer> LEGACY_IRQS = java.util.Set.of(0, 1, 2, 4, 8, 12);
+    /**
+     * The ACPI sleep control and status registers (the FADT's SLEEP_CONTROL_REG and SLEEP_STATUS_REG), where QEMU's
+     * q35 has its PM1 event block: below the PM1a control port 0x604 that QEMU's power-off writes.
+     */
+    public static final int ACPI_SLEEP_PORT = 0x600;
+    /** The Generic Event Device's interrupt (ACPI 6.5, 5.6.9): it raises the power button's notification. */
+    public static final int GED_GSI = 9;
+    /** The IRQs the platform devices use; a virtio-mmio device needs a GSI none of them has. */
+    public static final Set<Integer> LEGACY_IRQS = Set.of(0, 1, 2, 4, 8, GED_GSI, 12);
 
     private PlatformLayout() {
     }

@@ -1,4 +1,4 @@
-package javisor.vm.config;
+package javisor.vm.toml;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -8,8 +8,8 @@ import java.util.Deque;
  * message needs it: building the text for every key would make a document with long keys cost time
  * quadratic in its size.
  */
-final class KeyPath {
-    static final KeyPath ROOT = new KeyPath(null, null, -1);
+public final class KeyPath {
+    public static final KeyPath ROOT = new KeyPath(null, null, -1);
 
     private final KeyPath parent;
     private final String key;
@@ -21,11 +21,11 @@ final class KeyPath {
         this.index = index;
     }
 
-    KeyPath child(String name) {
+    public KeyPath child(String name) {
         return new KeyPath(this, name, -1);
     }
 
-    KeyPath element(int i) {
+    public KeyPath element(int i) {
         return new KeyPath(this, null, i);
     }
 

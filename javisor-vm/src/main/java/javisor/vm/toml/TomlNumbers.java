@@ -1,20 +1,20 @@
-package javisor.vm.config;
+package javisor.vm.toml;
 
 /**
  * The grammar of TOML integer and float literals. It is shared by the TOML parser and by config fields that
  * accept a number written as a string ({@code "0x8000_0000"}), so both read numbers the same way.
  */
-final class TomlNumbers {
+public final class TomlNumbers {
 
     /** A literal that is not a valid number; the message says why. */
-    static final class BadNumber extends Exception {
+    public static final class BadNumber extends Exception {
         BadNumber(String message) {
             super(message, null, false, false);
         }
     }
 
     /** @param unsigned the 64 bits of {@code value} are an unsigned number */
-    record Parsed(long value, boolean unsigned) {
+    public record Parsed(long value, boolean unsigned) {
     }
 
     private TomlNumbers() {
@@ -26,7 +26,7 @@ final class TomlNumbers {
      * 64-bit. {@code lenient} is for numbers in strings: it also accepts upper-case prefixes and decimal
      * values up to 2^64-1.
      */
-    static Parsed parseInteger(String s, boolean lenient) throws BadNumber {
+    public static Parsed parseInteger(String s, boolean lenient) throws BadNumber {
         if (s.isEmpty()) {
             throw new BadNumber("empty number");
         }

@@ -1,18 +1,18 @@
-package javisor.vm.config;
+package javisor.vm.toml;
 
 import java.util.ArrayList;
 import java.util.List;
 
-import javisor.vm.config.TomlTreeBuilder.Key;
-import javisor.vm.config.TomlTreeBuilder.Slot;
-import javisor.vm.config.TomlTreeBuilder.Table;
-import javisor.vm.config.TomlValue.ArrayValue;
-import javisor.vm.config.TomlValue.BooleanValue;
-import javisor.vm.config.TomlValue.FloatValue;
-import javisor.vm.config.TomlValue.IntegerValue;
-import javisor.vm.config.TomlValue.Position;
-import javisor.vm.config.TomlValue.StringValue;
-import javisor.vm.config.TomlValue.TableValue;
+import javisor.vm.toml.TomlTreeBuilder.Key;
+import javisor.vm.toml.TomlTreeBuilder.Slot;
+import javisor.vm.toml.TomlTreeBuilder.Table;
+import javisor.vm.toml.TomlValue.ArrayValue;
+import javisor.vm.toml.TomlValue.BooleanValue;
+import javisor.vm.toml.TomlValue.FloatValue;
+import javisor.vm.toml.TomlValue.IntegerValue;
+import javisor.vm.toml.TomlValue.Position;
+import javisor.vm.toml.TomlValue.StringValue;
+import javisor.vm.toml.TomlValue.TableValue;
 
 /**
  * A TOML 1.0 parser, plus the TOML 1.1 relaxations people already write: newlines, comments and a trailing
@@ -22,9 +22,9 @@ import javisor.vm.config.TomlValue.TableValue;
  *
  * <p>Recursion is bounded by {@link #MAX_DEPTH}; input size is bounded by the caller.
  */
-final class TomlParser {
+public final class TomlParser {
     /** How deep tables, arrays and inline tables may nest, so hostile input cannot exhaust the stack. */
-    static final int MAX_DEPTH = 64;
+    public static final int MAX_DEPTH = 64;
 
     private final String text;
     private final String source;
@@ -43,9 +43,9 @@ final class TomlParser {
      * Parses a whole document.
      *
      * @param source the file name or a stand-in such as {@code "<string>"}, for messages
-     * @throws ConfigException on any syntax error
+     * @throws TomlException on any syntax error, naming the line and column
      */
-    static TableValue parse(String text, String source) {
+    public static TableValue parse(String text, String source) {
         return new TomlParser(text, source).document();
     }
 
@@ -554,7 +554,7 @@ final class TomlParser {
         return c > 0x20 && c < 0x7f ? "'" + c + "'" : String.format("U+%04X", (int) c);
     }
 
-    private ConfigException error(Position at, String detail) {
-        return new ConfigException(source, at.line(), at.column(), "", detail);
+    private TomlException error(Position at, String detail) {
+        return new TomlException(source, at.line(), at.column(), "", detail);
     }
 }

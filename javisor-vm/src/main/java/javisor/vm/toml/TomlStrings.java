@@ -1,14 +1,14 @@
-package javisor.vm.config;
+package javisor.vm.toml;
 
 /** Writing strings and keys in TOML syntax, for messages and for {@link VmConfigWriter}. */
-final class TomlStrings {
+public final class TomlStrings {
     private static final int ABBREVIATE_AT = 60;
 
     private TomlStrings() {
     }
 
     /** {@code s} as a TOML basic string: quotes, backslashes and control characters escaped. */
-    static String quote(String s) {
+    public static String quote(String s) {
         StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -33,7 +33,7 @@ final class TomlStrings {
     }
 
     /** A key as written in a key path for messages: bare if it can be, quoted otherwise, cut short if long. */
-    static String key(String k) {
+    public static String key(String k) {
         String shortened = abbreviate(k);
         return isBareKey(k) ? shortened : quote(shortened);
     }

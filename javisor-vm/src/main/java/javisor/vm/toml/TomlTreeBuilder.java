@@ -1,13 +1,13 @@
-package javisor.vm.config;
+package javisor.vm.toml;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import javisor.vm.config.TomlValue.ArrayValue;
-import javisor.vm.config.TomlValue.Position;
-import javisor.vm.config.TomlValue.TableValue;
+import javisor.vm.toml.TomlValue.ArrayValue;
+import javisor.vm.toml.TomlValue.Position;
+import javisor.vm.toml.TomlValue.TableValue;
 
 /**
  * Builds the table tree while a TOML document is parsed and enforces TOML's rules on which tables may be
@@ -223,7 +223,7 @@ final class TomlTreeBuilder {
         };
     }
 
-    private ConfigException error(Key at, KeyPath path, String detail) {
-        return new ConfigException(source, at.position().line(), at.position().column(), path.toString(), detail);
+    private TomlException error(Key at, KeyPath path, String detail) {
+        return new TomlException(source, at.position().line(), at.position().column(), path.toString(), detail);
     }
 }

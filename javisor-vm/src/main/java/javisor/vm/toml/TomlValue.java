@@ -1,4 +1,4 @@
-package javisor.vm.config;
+package javisor.vm.toml;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -10,7 +10,7 @@ import java.util.Objects;
  * A parsed TOML value. Every value keeps where it was written, so that errors found later, when the tree
  * is mapped onto the config model, can still point at a line.
  */
-sealed interface TomlValue {
+public sealed interface TomlValue {
 
     Position position();
 
@@ -46,7 +46,7 @@ sealed interface TomlValue {
             Objects.requireNonNull(position);
         }
 
-        boolean negative() {
+        public boolean negative() {
             return !unsigned && value < 0;
         }
 

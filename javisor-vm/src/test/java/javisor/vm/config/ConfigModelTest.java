@@ -11,6 +11,7 @@ import java.util.OptionalLong;
 
 import javisor.memory.MappingKind;
 import javisor.memory.RegionFlags;
+import javisor.vm.loader.ImageFormat;
 
 import org.junit.jupiter.api.Test;
 
@@ -20,7 +21,7 @@ class ConfigModelTest {
     private static KernelConfig kernel(List<MemoryRegionConfig> regions) {
         return new KernelConfig(0, Path.of("k"), 0, Optional.empty(), OptionalLong.empty(), Optional.empty(),
                 OptionalLong.empty(), Optional.empty(), OptionalLong.empty(), ImageLocation.FS, Optional.empty(),
-                Optional.empty(), regions, KernelFormat.AUTO);
+                Optional.empty(), regions, ImageFormat.AUTO);
     }
 
     @Test
@@ -84,7 +85,7 @@ class ConfigModelTest {
                 .hasMessage("memory_regions: regions 0 and 1 overlap");
         assertThatThrownBy(() -> new KernelConfig(0, Path.of("k"), 0, Optional.of(Path.of("b")), OptionalLong.empty(),
                 Optional.empty(), OptionalLong.empty(), Optional.empty(), OptionalLong.empty(), ImageLocation.FS,
-                Optional.empty(), Optional.empty(), List.of(MemoryRegionConfig.ram(0, 0x1000)), KernelFormat.AUTO))
+                Optional.empty(), Optional.empty(), List.of(MemoryRegionConfig.ram(0, 0x1000)), ImageFormat.AUTO))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("bios: bios_path is set, so bios_load_addr is required too");
     }
@@ -113,6 +114,6 @@ class ConfigModelTest {
         assertThat(InterruptMode.ofName("pt")).contains(InterruptMode.PASSTHROUGH);
         assertThat(InterruptMode.ofName("PT")).isEmpty();
         assertThat(ImageLocation.ofName("fs")).contains(ImageLocation.FS);
-        assertThat(KernelFormat.ofName("multiboot")).contains(KernelFormat.MULTIBOOT);
+        assertThat(ImageFormat.ofConfigName("multiboot")).contains(ImageFormat.MULTIBOOT);
     }
 }

@@ -1,5 +1,7 @@
 package javisor.vm.config;
 
+
+import javisor.vm.loader.ImageFormat;
 import org.junit.jupiter.api.Test;
 
 import static javisor.vm.config.VmConfigParserTest.parse;
@@ -23,15 +25,15 @@ class LinuxConfigKeysTest {
                 "[devices]\ni8042_reset = \"reset\"\n").replace("memory_regions", "kernel_format = \"pvh\"\nmemory_regions"));
         assertThat(c.base().cpuTemplate()).isEqualTo("minimal");
         assertThat(c.devices().i8042Reset()).isEqualTo(I8042Reset.RESET);
-        assertThat(c.kernel().kernelFormat()).isEqualTo(KernelFormat.PVH);
+        assertThat(c.kernel().kernelFormat()).isEqualTo(ImageFormat.PVH);
         assertThat(VmConfig.parse(c.toToml(), c.source())).isEqualTo(c);
     }
 
     @Test
     void linuxFormatsHaveTheirTomlNames() {
-        assertThat(KernelFormat.ofName("linux")).contains(KernelFormat.LINUX);
-        assertThat(KernelFormat.ofName("linux64")).contains(KernelFormat.LINUX64);
-        assertThat(KernelFormat.ofName("pvh")).contains(KernelFormat.PVH);
+        assertThat(ImageFormat.ofConfigName("linux")).contains(ImageFormat.LINUX);
+        assertThat(ImageFormat.ofConfigName("linux64")).contains(ImageFormat.LINUX64);
+        assertThat(ImageFormat.ofConfigName("pvh")).contains(ImageFormat.PVH);
     }
 
     @Test

@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 
+import javisor.vm.loader.ImageFormat;
+
 import org.junit.jupiter.api.Test;
 
 class VmConfigForKernelTest {
@@ -21,7 +23,7 @@ class VmConfigForKernelTest {
         assertThat(k.kernelPath()).isEqualTo(Path.of("/boot/vmlinuz"));
         assertThat(k.entryPoint()).isEqualTo(0x10_0000L);
         assertThat(k.kernelLoadAddr()).isEqualTo(0x10_0000L);
-        assertThat(k.kernelFormat()).isEqualTo(KernelFormat.AUTO);
+        assertThat(k.kernelFormat()).isEqualTo(ImageFormat.AUTO);
         assertThat(k.imageLocation()).isEqualTo(ImageLocation.FS);
         assertThat(k.memoryRegions()).containsExactly(MemoryRegionConfig.ram(0, 64L << 20));
         assertThat(k.biosPath()).isEmpty();

@@ -11,6 +11,7 @@ import java.util.stream.Stream;
 
 import javisor.memory.MappingKind;
 import javisor.memory.RegionFlags;
+import javisor.vm.loader.ImageFormat;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -73,7 +74,7 @@ class VmConfigParserTest {
                 ImageLocation.MEMORY, Optional.empty(), Optional.empty(),
                 List.of(new MemoryRegionConfig(0, 0x100_0000, new RegionFlags(7), MappingKind.MAP_ALLOC,
                         Optional.empty())),
-                KernelFormat.AUTO));
+                ImageFormat.AUTO));
         assertThat(c.devices()).isEqualTo(new DevicesConfig(List.of(), List.of(
                 new PassthroughDeviceConfig("IO APIC", 0xfec0_0000L, 0xfec0_0000L, 0x1000, 1),
                 new PassthroughDeviceConfig("Local APIC", 0xfee0_0000L, 0xfee0_0000L, 0x1000, 1),
@@ -130,7 +131,7 @@ class VmConfigParserTest {
         VmConfig c = parse(BASE + KERNEL);
         assertThat(c.devices()).isEqualTo(DevicesConfig.NONE);
         assertThat(c.kernel().imageLocation()).isEqualTo(ImageLocation.FS);
-        assertThat(c.kernel().kernelFormat()).isEqualTo(KernelFormat.AUTO);
+        assertThat(c.kernel().kernelFormat()).isEqualTo(ImageFormat.AUTO);
         assertThat(c.kernel().cmdline()).isEmpty();
         assertThat(c.base().physCpuIds()).isEmpty();
         assertThat(c.base().physCpuSets()).isEmpty();
@@ -157,7 +158,7 @@ class VmConfigParserTest {
 
     @ParameterizedTest
     @CsvSource({"auto,AUTO", "raw,RAW", "elf,ELF", "multiboot,MULTIBOOT"})
-    void kernelFormats(String name, KernelFormat format) {
+    void kernelFormats(String name, ImageFormat format) {
         assertThat(parse(with("kernel", "kernel_format = \"" + name + "\"")).kernel().kernelFormat())
                 .isEqualTo(format);
     }

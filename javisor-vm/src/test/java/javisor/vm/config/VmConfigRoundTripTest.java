@@ -12,6 +12,7 @@ import java.util.stream.Stream;
 
 import javisor.memory.MappingKind;
 import javisor.memory.RegionFlags;
+import javisor.vm.loader.ImageFormat;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -53,7 +54,7 @@ class VmConfigRoundTripTest {
                                 MappingKind.MAP_RESERVED, Optional.of(Path.of("/dev/shm/a b"))),
                                 new MemoryRegionConfig(0, 0x1000, new RegionFlags(0), MappingKind.MAP_IDENTICAL,
                                         Optional.empty())),
-                        KernelFormat.MULTIBOOT),
+                        ImageFormat.MULTIBOOT),
                 new DevicesConfig(
                         List.of(new EmulatedDeviceConfig("", 0, max, max, EmulatedDeviceType.GPPT_ITS,
                                 List.of(max, 0L, 5L))),
@@ -98,7 +99,7 @@ class VmConfigRoundTripTest {
                 ramdisk && r.nextBoolean() ? OptionalLong.of(r.nextLong()) : OptionalLong.empty(),
                 ImageLocation.values()[r.nextInt(2)],
                 r.nextBoolean() ? Optional.of(randomText(r, true)) : Optional.empty(),
-                Optional.empty(), regions, KernelFormat.values()[r.nextInt(4)]);
+                Optional.empty(), regions, ImageFormat.values()[r.nextInt(4)]);
         List<EmulatedDeviceConfig> emu = new ArrayList<>();
         for (int n = r.nextInt(3); n > 0; n--) {
             emu.add(new EmulatedDeviceConfig(randomText(r, true), r.nextLong() & 0xffff_ffffL, r.nextInt(0x10000),

@@ -1,9 +1,11 @@
 package javisor.vm.linux;
 
+import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import javisor.memory.GuestAddress;
@@ -88,7 +90,7 @@ class LinuxLoaderTest {
         return Arrays.stream(E820Type.values()).filter(t -> t.code() == code).findFirst().orElseThrow();
     }
 
-    private static final java.lang.foreign.MemorySegment ZEROS = java.lang.foreign.MemorySegment.ofArray(new byte[(int) RAM]);
+    private static final MemorySegment ZEROS = MemorySegment.ofArray(new byte[(int) RAM]);
 
     private boolean allZero() {
         for (GuestRegion r : memory.regions()) {
@@ -108,7 +110,7 @@ class LinuxLoaderTest {
         assertThat(boot.entryKind()).isEqualTo(LinuxEntry.BOOT_PROTOCOL_64);
         assertThat(boot.mode()).isEqualTo(EntryMode.LONG_64);
         assertThat(boot.entry().value()).isEqualTo(LinuxImages.PREF_ADDRESS + 0x200);
-        assertThat(boot.registers()).containsExactly(java.util.Map.entry(Regs.Reg.RSI, 0x7000L));
+        assertThat(boot.registers()).containsExactly(Map.entry(Regs.Reg.RSI, 0x7000L));
         assertThat(memory.read(GuestAddress.of(LinuxImages.PREF_ADDRESS), LinuxImages.PM_SIZE))
                 .isEqualTo(Arrays.copyOfRange(image, LinuxImages.PM_OFFSET, image.length));
         assertThat(boot.kernel().start()).isEqualTo(LinuxImages.PREF_ADDRESS);
@@ -172,7 +174,7 @@ class LinuxLoaderTest {
         assertThat(boot.entryKind()).isEqualTo(LinuxEntry.PVH);
         assertThat(boot.mode()).isEqualTo(EntryMode.PROTECTED_32);
         assertThat(boot.entry().value()).isEqualTo(LinuxImages.PVH_ENTRY);
-        assertThat(boot.registers()).containsExactly(java.util.Map.entry(Regs.Reg.RBX, 0x6000L));
+        assertThat(boot.registers()).containsExactly(Map.entry(Regs.Reg.RBX, 0x6000L));
         // The segment: 0x2000 file bytes, then zeros to p_memsz.
         assertThat(memory.read(GuestAddress.of(LinuxImages.VMLINUX_PADDR), 0x2000))
                 .isEqualTo(Arrays.copyOfRange(image, 0x1000, 0x3000));

@@ -134,7 +134,8 @@ class HostileImageTest {
                 row("RAW larger than guest RAM", new byte[3 << 20], raw(0, 0), "more than all of guest RAM"),
                 row("RAW running off the end of RAM", new byte[0x120000], raw(0xf0000, 0xf0000),
                         "not inside guest RAM"),
-                row("RAW entry above 1 MiB", new byte[0x200], raw(0x100000, 0x100000), "not below 1 MiB"),
+                row("RAW entry beyond real mode's reach", new byte[0x200], raw(0x110000, 0x110000),
+                        "is beyond 0x10ffef, the highest address 16-bit real mode reaches"),
                 row("RAW entry outside the image", new byte[0x200], raw(0x7c00, 0x7000), "not inside the image"),
                 row("RAW ramdisk outside RAM", new byte[0x200], raw(0x7c00, 0x7c00)
                         .withRamdisk(new byte[0x100], Optional.of(GuestAddress.of(0x400000))), "not inside guest RAM"),

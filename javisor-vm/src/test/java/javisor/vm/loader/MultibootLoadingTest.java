@@ -2,6 +2,7 @@ package javisor.vm.loader;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
 
@@ -42,7 +43,7 @@ class MultibootLoadingTest {
 
         BootSpec spec = ImageLoader.load(memory, image, MULTIBOOT);
 
-        assertThat(TestMemory.read(memory, 0x100000, 0x120)).isEqualTo(java.util.Arrays.copyOfRange(image, 0x40, 0x160));
+        assertThat(TestMemory.read(memory, 0x100000, 0x120)).isEqualTo(Arrays.copyOfRange(image, 0x40, 0x160));
         assertThat(spec.imageEnd()).isEqualTo(GuestAddress.of(0x100120));
     }
 

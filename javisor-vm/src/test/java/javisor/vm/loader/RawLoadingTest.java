@@ -3,6 +3,8 @@ package javisor.vm.loader;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.Arrays;
+import java.util.Map;
 import java.util.Optional;
 
 import org.junit.jupiter.api.AfterEach;
@@ -39,7 +41,7 @@ class RawLoadingTest {
         BootSpec spec = ImageLoader.load(memory, Bytes.pattern(0x300, 1), raw(0x7c00, 0x7c10));
 
         assertThat(spec).isEqualTo(new BootSpec(ImageFormat.RAW, EntryMode.REAL_MODE_16, GuestAddress.of(0x7c10),
-                java.util.Map.of(), GuestAddress.of(0x7c00), GuestAddress.of(0x7f00)));
+                Map.of(), GuestAddress.of(0x7c00), GuestAddress.of(0x7f00)));
     }
 
     @Test
@@ -54,7 +56,7 @@ class RawLoadingTest {
     void mayExtendAboveOneMibAsLongAsTheEntryIsBelow() {
         ImageLoader.load(memory, Bytes.pattern(0x2000, 5), raw(0xff000, 0xff000));
 
-        assertThat(TestMemory.read(memory, 0x100000, 0x1000)).isEqualTo(java.util.Arrays.copyOfRange(
+        assertThat(TestMemory.read(memory, 0x100000, 0x1000)).isEqualTo(Arrays.copyOfRange(
                 Bytes.pattern(0x2000, 5), 0x1000, 0x2000));
     }
 

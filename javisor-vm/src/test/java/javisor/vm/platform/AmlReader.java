@@ -2,6 +2,7 @@ package javisor.vm.platform;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -27,6 +28,12 @@ final class AmlReader {
         }
 
         record Name(String name, Object value) implements Node {
+        }
+
+        record Method(String name, int flags, List<Node> body) implements Node {
+        }
+
+        record Notify(String object, long value) implements Node {
         }
     }
 
@@ -83,6 +90,16 @@ final class AmlReader {
                 case 0x08 -> {
                     String name = nameString();
                     nodes.add(new Node.Name(name, dataObject()));
+                }
+                case 0x14 -> {
+                    int pkgEnd = pkgEnd();
+                    String name = nameString();
+                    int flags = u8();
+                    nodes.add(new Node.Method(name, flags, termList(pkgEnd)));
+                }
+                case 0x86 -> {
+                    String object = nameString();
+                    nodes.add(new Node.Notify(object, (Long) dataObject()));
                 }
                 default -> throw new AssertionError("unexpected AML opcode 0x" + Integer.toHexString(op) + " at "
                         + (pos - 1));
@@ -163,10 +180,22 @@ final class AmlReader {
                 pos++;
                 yield s;
             }
+            case 0x12 -> {
+                int end = pkgEnd();
+                int count = u8();
+                List<Object> elements = new ArrayList<>();
+                while (pos < end) {
+                    elements.add(dataObject());
+                }
+                if (elements.size() != count || pos != end) {
+                    throw new AssertionError("package says " + count + " elements, holds " + elements.size());
+                }
+                yield elements;
+            }
             case 0x11 -> {
                 int end = pkgEnd();
                 long size = (Long) dataObject();
-                byte[] data = java.util.Arrays.copyOfRange(b, pos, end);
+                byte[] data = Arrays.copyOfRange(b, pos, end);
                 if (data.length != size) {
                     throw new AssertionError("buffer says " + size + " bytes, holds " + data.length);
                 }
@@ -244,6 +273,8 @@ final class AmlReader {
                 case Node.Scope s -> out.putAll(devices(s.children()));
                 case Node.Device d -> out.put(d.name(), d);
                 case Node.Name x -> { }
+                case Node.Method x -> { }
+                case Node.Notify x -> { }
             }
         }
         return out;

@@ -1,5 +1,6 @@
 package javisor.vm.platform;
 
+import java.util.ArrayList;
 import java.util.List;
 
 import javisor.memory.GuestAddress;
@@ -66,7 +67,7 @@ class E820MapTest {
     void mapsAreCheckedForOrderAndSize() {
         assertThatThrownBy(() -> new E820Map(List.of(new E820Entry(0x1000, 0x1000, E820Type.RAM),
                 new E820Entry(0x1800, 0x1000, E820Type.RAM)))).hasMessageContaining("overlapping");
-        List<E820Entry> many = new java.util.ArrayList<>();
+        List<E820Entry> many = new ArrayList<>();
         for (int i = 0; i <= E820Map.MAX_ENTRIES; i++) {
             many.add(new E820Entry(0x2000L * i, 0x1000, E820Type.RAM));
         }

@@ -1,6 +1,8 @@
 package javisor.vm.platform;
 
+import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -115,10 +117,10 @@ class PlatformTablesTest {
         PlatformTables.write(memory, SPEC);
         FirmwareReader.Table t = reader.tables(reader.findRsdp().orElseThrow()).get("DSDT");
         List<Node> aml = AmlReader.parse(memory.read(GuestAddress.of(t.address() + 36), (int) t.length() - 36));
-        assertThat(aml).hasSize(1);
+        assertThat(aml).hasSize(2);
         assertThat(AmlReader.scope(aml, "\\_SB_")).isPresent();
         Map<String, Node.Device> devices = AmlReader.devices(aml);
-        assertThat(devices).containsOnlyKeys("COM1", "PS2K", "RTC_", "V000", "V001");
+        assertThat(devices).containsOnlyKeys("COM1", "PS2K", "RTC_", "PWRB", "GED0", "V000", "V001");
 
         Node.Device com1 = devices.get("COM1");
         assertThat(AmlReader.eisaId((Long) com1.value("_HID"))).isEqualTo("PNP0501");
@@ -146,6 +148,31 @@ class PlatformTablesTest {
                 new Resource.ExtendedIrq(0b0011, List.of(16L))); // consumer, edge, active high, exclusive
         assertThat(AmlReader.resources((byte[]) devices.get("V000").value("_CRS")))
                 .contains(new Resource.ExtendedIrq(0b0011, List.of(5L)));
+    }
+
+    @Test
+    void anOsCanPowerOffThroughS5AndHearThePowerButton() {
+        PlatformTables.write(memory, SPEC);
+        Map<String, FirmwareReader.Table> tables = reader.tables(reader.findRsdp().orElseThrow());
+        FirmwareReader.Table t = tables.get("DSDT");
+        List<Node> aml = AmlReader.parse(memory.read(GuestAddress.of(t.address() + 36), (int) t.length() - 36));
+        // \_S5: SLP_TYP 5, which the sleep control register at 0x600 takes with SLP_EN (ACPI 6.5, 7.4.2).
+        assertThat(aml.getFirst()).isEqualTo(new Node.Name("\\_S5_", List.of(5L, 0L, 0L, 0L)));
+        byte[] fadt = memory.read(GuestAddress.of(tables.get("FACP").address()), AcpiTables.FADT_SIZE);
+        assertThat(Arrays.copyOfRange(fadt, AcpiTables.FADT_SLEEP_CONTROL_REG, AcpiTables.FADT_SLEEP_CONTROL_REG + 12))
+                .as("GAS: system I/O, 8 bits at 0, byte access, port 0x600")
+                .containsExactly(1, 8, 0, 1, 0x00, 0x06, 0, 0, 0, 0, 0, 0);
+        assertThat(Arrays.copyOfRange(fadt, AcpiTables.FADT_SLEEP_STATUS_REG, AcpiTables.FADT_SLEEP_STATUS_REG + 12))
+                .containsExactly(1, 8, 0, 1, 0x01, 0x06, 0, 0, 0, 0, 0, 0);
+
+        Map<String, Node.Device> devices = AmlReader.devices(aml);
+        assertThat(AmlReader.eisaId((Long) devices.get("PWRB").value("_HID"))).isEqualTo("PNP0C0C");
+        Node.Device ged = devices.get("GED0");
+        assertThat(ged.value("_HID")).isEqualTo("ACPI0013");
+        assertThat(AmlReader.resources((byte[]) ged.value("_CRS")))
+                .containsExactly(new Resource.ExtendedIrq(0b0011, List.of(9L)));
+        assertThat(ged.children()).contains(new Node.Method("_EVT", 1,
+                List.of(new Node.Notify("\\_SB_.PWRB", 0x80))));
     }
 
     @Test
@@ -181,7 +208,7 @@ class PlatformTablesTest {
 
     @Test
     void theBiosAreaIsClearedSoNoStaleSignatureSurvives() {
-        memory.write(GuestAddress.of(0xfff00), "RSD PTR _MP_".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        memory.write(GuestAddress.of(0xfff00), "RSD PTR _MP_".getBytes(StandardCharsets.US_ASCII));
         PlatformTables.write(memory, PlatformSpec.of(1));
         assertThat(memory.read(GuestAddress.of(0xfff00), 12)).containsOnly(0);
     }

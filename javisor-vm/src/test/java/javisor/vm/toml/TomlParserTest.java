@@ -1,4 +1,4 @@
-package javisor.vm.config;
+package javisor.vm.toml;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -7,13 +7,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
-import javisor.vm.config.TomlValue.ArrayValue;
-import javisor.vm.config.TomlValue.BooleanValue;
-import javisor.vm.config.TomlValue.FloatValue;
-import javisor.vm.config.TomlValue.IntegerValue;
-import javisor.vm.config.TomlValue.Position;
-import javisor.vm.config.TomlValue.StringValue;
-import javisor.vm.config.TomlValue.TableValue;
+import javisor.vm.toml.TomlValue.ArrayValue;
+import javisor.vm.toml.TomlValue.BooleanValue;
+import javisor.vm.toml.TomlValue.FloatValue;
+import javisor.vm.toml.TomlValue.IntegerValue;
+import javisor.vm.toml.TomlValue.Position;
+import javisor.vm.toml.TomlValue.StringValue;
+import javisor.vm.toml.TomlValue.TableValue;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -345,12 +345,12 @@ class TomlParserTest {
     @ParameterizedTest
     @MethodSource("syntaxErrors")
     void syntaxErrorsNameLineColumnAndExpectation(String toml, String message) {
-        assertThatThrownBy(() -> parse(toml)).isInstanceOf(ConfigException.class).hasMessageContaining(message);
+        assertThatThrownBy(() -> parse(toml)).isInstanceOf(TomlException.class).hasMessageContaining(message);
     }
 
     @Test
     void syntaxErrorCarriesItsParts() {
-        ConfigException e = catchConfig("x = 1\ny = [1 2]");
+        TomlException e = catchSyntax("x = 1\ny = [1 2]");
         assertThat(e.source()).isEqualTo("t.toml");
         assertThat(e.line()).isEqualTo(2);
         assertThat(e.column()).isEqualTo(8);
@@ -372,7 +372,7 @@ class TomlParserTest {
     @ParameterizedTest
     @MethodSource("hostileNesting")
     void deepNestingIsRefusedWithoutExhaustingTheStack(String toml) {
-        assertThatThrownBy(() -> parse(toml)).isInstanceOf(ConfigException.class)
+        assertThatThrownBy(() -> parse(toml)).isInstanceOf(TomlException.class)
                 .hasMessageContaining("64");
     }
 
@@ -390,7 +390,7 @@ class TomlParserTest {
     @Test
     void longKeysAreCutShortInMessages() {
         String key = "k".repeat(1000);
-        assertThatThrownBy(() -> parse(key + " = 1\n" + key + " = 2")).isInstanceOf(ConfigException.class)
+        assertThatThrownBy(() -> parse(key + " = 1\n" + key + " = 2")).isInstanceOf(TomlException.class)
                 .hasMessage("t.toml:2:1: " + "k".repeat(60) + "...: duplicate key (first defined at line 1)");
     }
 
@@ -413,12 +413,12 @@ class TomlParserTest {
         assertThat(e.get("t").describe()).isEqualTo("a table");
     }
 
-    private static ConfigException catchConfig(String toml) {
+    private static TomlException catchSyntax(String toml) {
         try {
             parse(toml);
-        } catch (ConfigException e) {
+        } catch (TomlException e) {
             return e;
         }
-        throw new AssertionError("no ConfigException for " + toml);
+        throw new AssertionError("no TomlException for " + toml);
     }
 }

@@ -158,7 +158,7 @@ final class BaseCommands {
                 ? vmm.list().stream().map(VmInfo::id).toList()
                 : inv.args().positionals().stream().map(w -> VmRefs.resolve(vmm, w)).toList();
         String timeout = inv.args().value("timeout").orElse(null);
-        long deadline = timeout == null ? 0 : System.nanoTime() + parseSeconds(timeout).toNanos();
+        long deadline = timeout == null ? 0 : System.nanoTime() + Units.seconds("--timeout", timeout).toNanos();
         boolean ok = true;
         for (long id : ids) {
             VmInfo v = vmm.info(id);
@@ -179,18 +179,6 @@ final class BaseCommands {
             }
         }
         return ok ? Outcome.SUCCESS : Outcome.FAILURE;
-    }
-
-    private static Duration parseSeconds(String s) {
-        try {
-            double d = Double.parseDouble(s);
-            if (d >= 0 && d <= 1e9) {
-                return Duration.ofNanos((long) (d * 1e9));
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new ShellException("--timeout expects a number of seconds, got '" + s + "'");
     }
 
     static String describe(VmInfo v) {

@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import javisor.vmm.IvcChannelInfo;
+import javisor.vm.ivc.IvcChannelInfo;
 
 import static javisor.vmm.shell.CommandSpec.command;
 

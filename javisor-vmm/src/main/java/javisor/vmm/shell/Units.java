@@ -1,5 +1,6 @@
 package javisor.vmm.shell;
 
+import java.time.Duration;
 import java.util.Locale;
 
 /** Human-readable sizes and durations for tables. */
@@ -21,6 +22,19 @@ final class Units {
             return (long) v + " " + BINARY[unit];
         }
         return String.format(Locale.ROOT, "%.1f %s", v, BINARY[unit]);
+    }
+
+    /** An option's value in seconds ("2", "0.5"), from 0 to 10^9; anything else is refused naming the option. */
+    static Duration seconds(String option, String text) {
+        try {
+            double d = Double.parseDouble(text);
+            if (d >= 0 && d <= 1e9) {
+                return Duration.ofNanos((long) (d * 1e9));
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new ShellException(option + " expects a number of seconds, got '" + text + "'");
     }
 
     /** {@code 4.2s}, {@code 3m 07s}, {@code 2h 05m}, {@code 3d 04h}: two fields at most. */

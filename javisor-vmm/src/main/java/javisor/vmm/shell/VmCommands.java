@@ -2,6 +2,7 @@ package javisor.vmm.shell;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -22,6 +23,8 @@ import static javisor.vmm.shell.CommandSpec.command;
  * the options AxVisor parses but ignores made to work, plus {@code vm console} and {@code vm stats}.
  */
 final class VmCommands {
+    /** How long {@code vm stop -g} waits for the guest to shut itself down. */
+    private static final Duration GRACEFUL_TIMEOUT = Duration.ofSeconds(30);
     private static final OptionSpec FORCE_STOP = OptionSpec.flag('f', "force",
             "also act on a VM that is already stopping, waiting for it");
 
@@ -39,10 +42,11 @@ final class VmCommands {
                 command("vm list", "list the VMs", """
                         Columns: ID, NAME, STATE, VCPUS, MEMORY (guest RAM), UPTIME ("-" unless running).
                         --format json prints {"vms":[{"id":1,"name":"hello","state":"running","vcpus":1,
-                        "memory":67108864,"uptime_ms":1234}]}, memory in bytes. Every VM is listed, stopped
-                        ones included, with or without -a.""",
+                        "memory":67108864,"uptime_ms":1234}]}, memory in bytes. Every VM the hypervisor has is
+                        listed, stopped ones included; -a adds the VMs deleted lately (state "deleted"), as they
+                        were when they went.""",
                         ArgSpec.NONE, VmCommands::list,
-                        OptionSpec.flag('a', "all", "list every VM, stopped ones too (always the case)"),
+                        OptionSpec.flag('a', "all", "list deleted VMs too"),
                         OptionSpec.value('\0', "format", "FORMAT", "output format", "table", "json")),
                 command("vm show", "show a VM", """
                         Shows the VM's state, vCPUs, memory, uptime, why it stopped, its kernel, console log and
@@ -73,11 +77,12 @@ final class VmCommands {
                         OptionSpec.flag('c', "console", "attach to the console once started (one ID only)")),
                 command("vm stop", "stop VMs", """
                         Kicks every vCPU out of the guest and waits for the VM to reach STOPPED. A LOADED VM just
-                        becomes STOPPED. -g is accepted for AxVisor compatibility and does a normal stop: there is
-                        no way yet to ask a guest to shut itself down (no ACPI power button), and a normal stop
-                        already stops the vCPUs and flushes the console log cleanly.""",
+                        becomes STOPPED. With -g the guest is asked to shut itself down first, as the ACPI power
+                        button asks a PC's OS (Linux powers off if acpid or systemd-logind runs); after --timeout
+                        seconds (default 30) it is stopped as without -g.""",
                         ArgSpec.oneOrMore("ID", ValueKind.VM_ID), VmCommands::stop, FORCE_STOP,
-                        OptionSpec.flag('g', "graceful", "the same as a normal stop (see above)")),
+                        OptionSpec.flag('g', "graceful", "press the ACPI power button and wait for a shutdown"),
+                        OptionSpec.value('t', "timeout", "SECONDS", "with -g: how long to wait (default 30)")),
                 command("vm suspend", "pause running VMs", """
                         Every vCPU leaves the guest and waits; 'vm resume' continues where it stopped.""",
                         ArgSpec.oneOrMore("ID", ValueKind.VM_ID), VmCommands::suspend),
@@ -122,7 +127,10 @@ final class VmCommands {
     }
 
     private static Outcome list(Invocation inv) {
-        List<VmInfo> vms = inv.shell().vmm().list();
+        List<VmInfo> vms = new ArrayList<>(inv.shell().vmm().list());
+        if (inv.flag("all")) {
+            vms.addAll(inv.shell().vmm().deleted());
+        }
         String format = inv.args().value("format").orElse("table");
         if (format.equals("json")) {
             inv.shell().out().print(VmViews.json(vms));
@@ -229,10 +237,23 @@ final class VmCommands {
     private static Outcome stop(Invocation inv) throws InterruptedException {
         Vmm vmm = inv.shell().vmm();
         boolean force = inv.flag("force");
+        boolean graceful = inv.flag("graceful");
+        Optional<String> timeoutText = inv.args().value("timeout");
+        if (timeoutText.isPresent() && !graceful) {
+            throw new ShellException("--timeout goes with -g (--graceful)");
+        }
+        Duration timeout = timeoutText.map(t -> Units.seconds("--timeout", t)).orElse(GRACEFUL_TIMEOUT);
         return eachVm(inv, inv.args().positionals(), id -> {
             String name = vmm.vm(id).describe();
-            vmm.stop(id, force);
-            inv.shell().out().println("stopped " + name);
+            if (!graceful) {
+                vmm.stop(id, force);
+                inv.shell().out().println("stopped " + name);
+            } else if (vmm.stopGracefully(id, timeout)) {
+                inv.shell().out().println("stopped " + name + ": the guest shut itself down");
+            } else {
+                inv.shell().out().println("stopped " + name + ": the guest did not shut down within "
+                        + Units.duration(timeout.toNanos()) + ", so it was stopped");
+            }
         });
     }
 

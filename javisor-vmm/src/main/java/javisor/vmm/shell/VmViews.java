@@ -23,8 +23,16 @@ final class VmViews {
         return s.name().toLowerCase(Locale.ROOT);
     }
 
+    /** The VM's state as the views name it: "deleted" for a VM that is gone. */
+    static String state(VmInfo v) {
+        return v.deleted() ? "deleted" : state(v.state());
+    }
+
     /** Uptime only means something while the VM runs; a LOADED or STOPPED VM shows "-". */
     static String uptime(VmInfo v) {
+        if (v.deleted()) {
+            return "-";
+        }
         return switch (v.state()) {
             case RUNNING, SUSPENDED, STOPPING -> Units.duration(v.uptimeNanos());
             default -> "-";
@@ -36,7 +44,7 @@ final class VmViews {
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"ID", "NAME", "STATE", "VCPUS", "MEMORY", "UPTIME"});
         for (VmInfo v : vms) {
-            rows.add(new String[] {Long.toString(v.id()), v.name(), state(v.state()), Integer.toString(v.vcpus()),
+            rows.add(new String[] {Long.toString(v.id()), v.name(), state(v), Integer.toString(v.vcpus()),
                     Units.bytes(v.memoryBytes()), uptime(v)});
         }
         return columns(rows);
@@ -68,7 +76,7 @@ final class VmViews {
     static String json(List<VmInfo> vms) {
         Json j = new Json().beginObject().name("vms").beginArray();
         for (VmInfo v : vms) {
-            j.beginObject().member("id", v.id()).member("name", v.name()).member("state", state(v.state()))
+            j.beginObject().member("id", v.id()).member("name", v.name()).member("state", state(v))
                     .member("vcpus", v.vcpus()).member("memory", v.memoryBytes())
                     .member("uptime_ms", uptime(v).equals("-") ? 0 : v.uptimeNanos() / 1_000_000).endObject();
         }
@@ -87,7 +95,7 @@ final class VmViews {
         if (!v.stopReason().isEmpty()) {
             rows.add(new String[] {"stopped", v.stopReason()});
         }
-        rows.add(new String[] {"kernel", c.kernel().kernelPath() + " (" + c.kernel().kernelFormat().tomlName()
+        rows.add(new String[] {"kernel", c.kernel().kernelPath() + " (" + c.kernel().kernelFormat().configName()
                 + ")"});
         rows.add(new String[] {"console log", v.consoleLog().isEmpty() ? "(not logged to a file)" : v.consoleLog()});
         rows.add(new String[] {"config", c.source().map(Object::toString).orElse("(none: made from options)")});

@@ -14,15 +14,15 @@ import javisor.vm.StopReason;
 import javisor.vm.Vm;
 import javisor.vm.VmState;
 import javisor.vm.config.VmConfig;
-import javisor.vmm.VirtualizationUnavailableException;
+import javisor.vmm.TestGuests;
 import javisor.vmm.Vmm;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Debian's stock kernel on Javisor, end to end: the loaders, the zero page and PVH start info, the e820 map,
@@ -35,6 +35,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * The bzImage's decompressor runs for many minutes under PVM, so the bzImage is tested up to the
  * decompressor's first message. Each boot is bounded; all three take about two minutes here.
  */
+@Tag("kvm")
 class LinuxBootTest {
     private static DebianKernel kernel;
 
@@ -43,11 +44,7 @@ class LinuxBootTest {
 
     @BeforeAll
     static void fetchKernel() throws Exception {
-        try {
-            Vmm.checkVirtualization();
-        } catch (VirtualizationUnavailableException e) {
-            assumeTrue(false, "needs /dev/kvm: " + e.getMessage());
-        }
+        TestGuests.requireKvm(); // in @BeforeAll a skip would hide the tests from the report; a failure shows them
         kernel = DebianKernel.fetch();
     }
 

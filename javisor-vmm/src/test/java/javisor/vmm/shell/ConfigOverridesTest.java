@@ -1,13 +1,14 @@
 package javisor.vmm.shell;
 
+import java.nio.file.Path;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 
+import javisor.vm.config.VmConfig;
+import javisor.vmm.GuestToml;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-
-import javisor.vm.config.VmConfig;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -16,20 +17,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @Timeout(10)
 class ConfigOverridesTest {
     private static VmConfig config(String base, String regions) {
-        return VmConfig.parse("""
-                [base]
-                id = 4
-                name = "orig"
-                vm_type = 1
-                cpu_num = 1
-                %s
-                [kernel]
-                entry_point = 0x100000
-                kernel_path = "k.elf"
-                kernel_load_addr = 0x100000
-                memory_regions = [%s]
-                [devices]
-                """.formatted(base, regions), Optional.of(java.nio.file.Path.of("cfg.toml")));
+        return VmConfig.parse(new GuestToml(4, "orig", Path.of("k.elf"), 1, regions, base, "", "").text(),
+                Optional.of(Path.of("cfg.toml")));
     }
 
     private static final String ONE_REGION = "[0x0, 0x1000000, 0x7, 0]";

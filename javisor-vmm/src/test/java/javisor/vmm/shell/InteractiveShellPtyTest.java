@@ -5,8 +5,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
+import javisor.vmm.TestGuests;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,9 +19,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The interactive shell on a real pseudo-terminal, in its own JVM ({@link PtyShellMain}, which sets up VMs as
  * {@code javisor shell} does): the prompt, console attach and detach, completion, Ctrl-C, exit.
  */
-@Timeout(120)
+@Timeout(900) // a guard against hangs: in the KVM box each new JVM takes many seconds
+@Tag("kvm")
 class InteractiveShellPtyTest {
-    private static final Duration T = Duration.ofSeconds(30);
+    private static final Duration T = TestGuests.patience(Duration.ofSeconds(30));
 
     @TempDir
     Path tmp;
@@ -27,7 +30,7 @@ class InteractiveShellPtyTest {
 
     @BeforeEach
     void checks() {
-        Guests.assumeKvm();
+        Guests.requireKvm();
         PtySession.assumePython();
     }
 

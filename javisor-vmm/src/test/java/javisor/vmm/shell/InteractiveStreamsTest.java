@@ -6,6 +6,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -15,10 +16,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The interactive shell over plain streams (a terminal JLine emulates): prompt, banner, results, exit code. */
 @Timeout(60)
+@Tag("kvm")
 class InteractiveStreamsTest {
     @Test
     void promptsRunsCommandsAndExitsWithTheCode() {
-        Guests.assumeKvm();
+        Guests.requireKvm();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int status;

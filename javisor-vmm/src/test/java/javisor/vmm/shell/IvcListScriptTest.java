@@ -9,6 +9,7 @@ import java.util.List;
 
 import javisor.vmm.ConfigSources;
 import javisor.vmm.Vmm;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,6 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** {@code ivc list} shows each channel with its publisher, subscribers, addresses and size. */
 @Timeout(120)
+@Tag("kvm")
 class IvcListScriptTest {
     @TempDir
     Path tmp;
@@ -33,7 +35,7 @@ class IvcListScriptTest {
 
     @Test
     void listsAChannelAndItsSubscriber() throws Exception {
-        Guests.assumeKvm();
+        Guests.requireKvm();
         try (Vmm vmm = Vmm.init(List.of(), c -> new ByteArrayOutputStream())) {
             vmm.create(ConfigSources.fromFile(config("hc_ivc_pub.toml", "key=0x4a56 gsi=5 stall")));
             vmm.create(ConfigSources.fromFile(config("hc_ivc_sub.toml", "pub=1 key=0x4a56 gsi=5 timeout=60000")));

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import org.jline.reader.Candidate;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -73,8 +74,9 @@ class ShellCompleterTest {
     }
 
     @Test
+    @Tag("kvm")
     void completesVmIds() throws IOException {
-        Guests.assumeKvm();
+        Guests.requireKvm();
         try (Vmm vmm = Vmm.init(List.of(), Consoles.inMemory())) {
             new LineDriver(vmm).run("vm create " + Guests.config(tmp, "s.toml", 5, "five", "spin.elf", ""));
             List<Candidate> c = new ShellCompleter(ShellCommands.tree(), vmm).candidates(List.of("vm", "show"), "");

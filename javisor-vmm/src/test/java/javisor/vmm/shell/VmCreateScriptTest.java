@@ -7,6 +7,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,6 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** vm create: its options (ignored by AxVisor, working here), duplicate ids, id 0, bad configs. */
 @Timeout(60)
+@Tag("kvm")
 class VmCreateScriptTest {
     @TempDir
     Path tmp;
@@ -26,7 +28,7 @@ class VmCreateScriptTest {
 
     @BeforeEach
     void setUp() throws IOException {
-        Guests.assumeKvm();
+        Guests.requireKvm();
         vmm = Vmm.init(List.of(), Consoles.inMemory());
         spin = Guests.config(tmp, "spin.toml", 1, "spin", "spin.elf", "");
     }

@@ -8,6 +8,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,6 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The vm lifecycle commands, driven by scripts on real KVM with the spinning guest. */
 @Timeout(120)
+@Tag("kvm")
 class VmLifecycleScriptTest {
     @TempDir
     Path tmp;
@@ -27,7 +29,7 @@ class VmLifecycleScriptTest {
 
     @BeforeEach
     void setUp() throws IOException {
-        Guests.assumeKvm();
+        Guests.requireKvm();
         consoles = Consoles.inMemory();
         vmm = Vmm.init(List.of(), consoles);
         spin = Guests.config(tmp, "spin.toml", 1, "spin", "spin.elf", "");

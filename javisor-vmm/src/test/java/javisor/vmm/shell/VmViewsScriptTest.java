@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.List;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,6 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** vm list, show, stats, console (in a script), wait, and where guest output goes. */
 @Timeout(60)
+@Tag("kvm")
 class VmViewsScriptTest {
     @TempDir
     Path tmp;
@@ -25,7 +27,7 @@ class VmViewsScriptTest {
     private Vmm vmm;
 
     private void init(Consoles c) {
-        Guests.assumeKvm();
+        Guests.requireKvm();
         consoles = c;
         vmm = Vmm.init(List.of(), consoles);
     }
