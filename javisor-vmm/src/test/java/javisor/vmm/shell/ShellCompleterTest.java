@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 import org.jline.reader.Candidate;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,14 +20,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ShellCompleterTest {
     @TempDir
     Path tmp;
+    private WorkingDirectory cwd;
 
-    private static List<String> complete(Vmm vmm, String line) {
+    @BeforeEach
+    void setUp() throws IOException {
+        cwd = new WorkingDirectory(tmp, Optional.of(Files.createDirectory(tmp.resolve("home"))));
+    }
+
+    private List<Candidate> candidates(Vmm vmm, String line) {
         List<String> words = Tokenizer.split(line);
         boolean fresh = line.endsWith(" ") || line.isEmpty();
         List<String> before = fresh ? words : words.subList(0, words.size() - 1);
         String current = fresh ? "" : words.getLast();
-        return new ShellCompleter(ShellCommands.tree(), vmm).candidates(before, current).stream()
-                .map(Candidate::value).toList();
+        return new ShellCompleter(ShellCommands.tree(), vmm, cwd).candidates(before, current);
+    }
+
+    private List<String> complete(Vmm vmm, String line) {
+        return candidates(vmm, line).stream().map(Candidate::value).toList();
     }
 
     @Test
@@ -69,7 +80,25 @@ class ShellCompleterTest {
         Files.createDirectory(tmp.resolve("sub"));
         Files.writeString(tmp.resolve(".hidden"), "");
         assertThat(complete(null, "vm create -n x " + tmp + "/")).containsExactlyInAnyOrder(tmp + "/a.toml",
-                tmp + "/sub/");
+                tmp + "/sub/", tmp + "/home/");
+    }
+
+    @Test
+    void completesRelativePathsFromTheShellsWorkingDirectory() throws IOException {
+        Files.writeString(tmp.resolve("a.toml"), "");
+        Files.createDirectories(tmp.resolve("sub/deeper"));
+        Files.writeString(tmp.resolve("sub/b.toml"), "");
+        assertThat(complete(null, "vm create ")).containsExactlyInAnyOrder("a.toml", "sub/", "home/");
+        assertThat(complete(null, "vm create sub/")).containsExactlyInAnyOrder("sub/b.toml", "sub/deeper/");
+        cwd.change(tmp.resolve("sub"));
+        assertThat(complete(null, "vm create ")).containsExactlyInAnyOrder("b.toml", "deeper/");
+        assertThat(complete(null, "vm create ../")).containsExactlyInAnyOrder("../a.toml", "../sub/", "../home/");
+    }
+
+    @Test
+    void aTildeStartsFromTheHomeDirectory() throws IOException {
+        Files.writeString(tmp.resolve("home/vm.toml"), "");
+        assertThat(complete(null, "vm create ~/")).containsExactly("~/vm.toml");
     }
 
     @Test
@@ -77,7 +106,8 @@ class ShellCompleterTest {
         Guests.assumeKvm();
         try (Vmm vmm = Vmm.init(List.of(), Consoles.inMemory())) {
             new LineDriver(vmm).run("vm create " + Guests.config(tmp, "s.toml", 5, "five", "spin.elf", ""));
-            List<Candidate> c = new ShellCompleter(ShellCommands.tree(), vmm).candidates(List.of("vm", "show"), "");
+            List<Candidate> c = new ShellCompleter(ShellCommands.tree(), vmm, cwd).candidates(List.of("vm", "show"),
+                    "");
             assertThat(c).singleElement().satisfies(cand -> {
                 assertThat(cand.value()).isEqualTo("5");
                 assertThat(cand.descr()).isEqualTo("five (loaded)");
