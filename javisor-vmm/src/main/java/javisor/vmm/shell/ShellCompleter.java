@@ -61,13 +61,17 @@ final class ShellCompleter implements Completer {
         if (pending.isPresent()) {
             return pending.get().values().stream().map(ShellCompleter::plain).toList();
         }
+        if (!rest.isEmpty() && rest.getLast().equals(Redirection.WORD)) {
+            return paths(current, false); // echo TEXT > FILE
+        }
         List<String> positionals = positionals(node, rest);
         if (positionals.size() >= node.args().max()) {
             return List.of();
         }
         return switch (node.args().kind()) {
             case VM_ID -> vms();
-            case FILE -> paths(current);
+            case FILE -> paths(current, false);
+            case DIRECTORY -> paths(current, true);
             case LOG_LEVEL -> BaseCommands.levelNames().stream().map(ShellCompleter::plain).toList();
             case COMMAND -> commandNames(node, positionals);
             case TEXT -> List.of();
@@ -144,8 +148,10 @@ final class ShellCompleter implements Completer {
     /**
      * Entries of the directory typed so far, from the shell's working directory; directories end with '/' and
      * leave the word open. Names starting with '.' only once a '.' is typed.
+     *
+     * @param directoriesOnly offer only directories (for cd and mkdir)
      */
-    private List<Candidate> paths(String current) {
+    private List<Candidate> paths(String current, boolean directoriesOnly) {
         int slash = current.lastIndexOf('/');
         String dirPart = current.substring(0, slash + 1);
         String namePart = current.substring(slash + 1);
@@ -159,6 +165,9 @@ final class ShellCompleter implements Completer {
                         continue;
                     }
                     boolean isDir = Files.isDirectory(p);
+                    if (directoriesOnly && !isDir) {
+                        continue;
+                    }
                     String shown = isDir ? name + "/" : name;
                     out.add(new Candidate(dirPart + shown, shown, null, null, null, null, !isDir));
                 }

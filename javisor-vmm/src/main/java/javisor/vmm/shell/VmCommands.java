@@ -55,7 +55,7 @@ final class VmCommands {
                         ArgSpec.one("ID", ValueKind.VM_ID), VmCommands::stats),
                 command("vm create", "create VMs from config files", """
                         Reads each AxVisor-style TOML config and builds the VM; it is left LOADED (start it with
-                        'vm start'). A relative CFG starts from the shell's working directory; the
+                        'vm start'). A relative CFG starts from the shell's working directory ('cd', 'pwd'); the
                         config's image paths start from the config's folder. The options change every config
                         given: --name its name, --cpu its cpu_num, --memory the size of its first memory region. A
                         VM id already in use is refused unless --force, which deletes that VM (and its console log)

@@ -41,8 +41,8 @@ class ShellCompleterTest {
 
     @Test
     void completesTopLevelCommands() {
-        assertThat(complete(null, "")).containsExactly("help", "clear", "exit", "quit", "uname", "log", "wait", "vm",
-                "ivc");
+        assertThat(complete(null, "")).containsExactly("help", "clear", "exit", "quit", "uname", "log", "wait", "ls",
+                "cat", "echo", "mkdir", "rm", "cd", "pwd", "touch", "cp", "mv", "vm", "ivc");
     }
 
     @Test
@@ -93,6 +93,43 @@ class ShellCompleterTest {
         cwd.change(tmp.resolve("sub"));
         assertThat(complete(null, "vm create ")).containsExactlyInAnyOrder("b.toml", "deeper/");
         assertThat(complete(null, "vm create ../")).containsExactlyInAnyOrder("../a.toml", "../sub/", "../home/");
+    }
+
+    @Test
+    void aDirectoryEndsWithASlashAndLeavesTheWordOpen() throws IOException {
+        Files.writeString(tmp.resolve("a.toml"), "");
+        Files.createDirectory(tmp.resolve("sub"));
+        assertThat(candidates(null, "cat s")).filteredOn(c -> c.value().equals("sub/")).singleElement()
+                .satisfies(c -> assertThat(c.complete()).isFalse());
+        assertThat(candidates(null, "cat a")).filteredOn(c -> c.value().equals("a.toml")).singleElement()
+                .satisfies(c -> assertThat(c.complete()).isTrue());
+    }
+
+    @Test
+    void completesPathsForEveryFileCommand() throws IOException {
+        Files.writeString(tmp.resolve("a.toml"), "");
+        Files.createDirectory(tmp.resolve("sub"));
+        for (String line : List.of("ls ", "ls -l ", "cat ", "rm -r ", "touch ", "cp a.toml ", "cp -r sub a.toml ",
+                "mv a.toml ", "mv a.toml sub ")) {
+            assertThat(complete(null, line)).as(line).containsExactlyInAnyOrder("a.toml", "sub/", "home/");
+        }
+    }
+
+    @Test
+    void cdAndMkdirAreOfferedDirectoriesOnly() throws IOException {
+        Files.writeString(tmp.resolve("a.toml"), "");
+        Files.createDirectory(tmp.resolve("sub"));
+        assertThat(complete(null, "cd ")).containsExactlyInAnyOrder("sub/", "home/");
+        assertThat(complete(null, "mkdir -p ")).containsExactlyInAnyOrder("sub/", "home/");
+        assertThat(complete(null, "cd sub ")).isEmpty();
+        assertThat(complete(null, "pwd ")).isEmpty();
+    }
+
+    @Test
+    void echoOffersPathsAfterTheRedirection() throws IOException {
+        Files.writeString(tmp.resolve("a.toml"), "");
+        assertThat(complete(null, "echo hello ")).isEmpty();
+        assertThat(complete(null, "echo hello > ")).containsExactlyInAnyOrder("a.toml", "home/");
     }
 
     @Test
