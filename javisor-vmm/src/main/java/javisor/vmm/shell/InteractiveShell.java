@@ -65,8 +65,9 @@ final class InteractiveShell {
 
     private static int run(Vmm vmm, Terminal terminal) {
         CommandTree tree = ShellCommands.tree();
+        WorkingDirectory cwd = WorkingDirectory.ofProcess(); // one for the commands and the completion
         LineReaderBuilder rb = LineReaderBuilder.builder().terminal(terminal).appName("javisor")
-                .completer(new ShellCompleter(tree, vmm)).history(new DefaultHistory())
+                .completer(new ShellCompleter(tree, vmm, cwd)).history(new DefaultHistory())
                 .variable(LineReader.HISTORY_SIZE, HISTORY_SIZE).variable(LineReader.HISTORY_FILE_SIZE, HISTORY_SIZE)
                 // '!' in a VM name or path is just a character, not history expansion
                 .option(LineReader.Option.DISABLE_EVENT_EXPANSION, true)
@@ -74,7 +75,7 @@ final class InteractiveShell {
         historyFile().ifPresent(f -> rb.variable(LineReader.HISTORY_FILE, f));
         LineReader reader = rb.build();
         PrintWriter w = terminal.writer();
-        ShellContext shell = new ShellContext(vmm, tree, w, message -> {
+        ShellContext shell = new ShellContext(vmm, tree, cwd, w, message -> {
             w.println("error: " + message);
             w.flush();
         }, true, Optional.of(new TerminalConsole(terminal)));

@@ -24,10 +24,11 @@ final class ScriptShell {
 
     static int run(Vmm vmm, InputStream in, PrintStream out, PrintStream err) {
         PrintWriter results = new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8));
-        ShellContext shell = new ShellContext(vmm, ShellCommands.tree(), results, message -> {
-            err.println("error: " + message);
-            err.flush();
-        }, false, Optional.empty());
+        ShellContext shell = new ShellContext(vmm, ShellCommands.tree(), WorkingDirectory.ofProcess(), results,
+                message -> {
+                    err.println("error: " + message);
+                    err.flush();
+                }, false, Optional.empty());
         Dispatcher dispatcher = new Dispatcher(shell);
         BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
         boolean allSucceeded = true;

@@ -6,10 +6,11 @@ import java.io.PrintStream;
 import javisor.vmm.Vmm;
 
 /**
- * Javisor's shell: AxVisor's command set (help, clear, exit/quit, uname, log, and the vm commands) with working
- * options, {@code --help} on every command, {@code vm console}, {@code vm stats} and {@code wait}. It runs while
- * the VMs run; their console output goes to their logs, and to the terminal only while attached with
- * {@code vm console}.
+ * Javisor's shell: AxVisor's command set (help, clear, exit/quit, uname, log, the file commands ls, cat, echo,
+ * mkdir, rm, cd, pwd, touch, cp and mv, and the vm commands) with working options, {@code --help} on every
+ * command, {@code vm console}, {@code vm stats} and {@code wait}. It runs while the VMs run; their console output
+ * goes to their logs, and to the terminal only while attached with {@code vm console}. Paths start from the
+ * shell's own working directory ({@code cd}), which starts as the process's.
  *
  * <p>Interactive (a person at a terminal): a JLine line editor with the prompt {@code javisor> }, history and
  * completion. Otherwise commands are read line by line and their results printed, errors to {@code err}.

@@ -3,7 +3,6 @@ package javisor.vmm.shell;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,16 +18,18 @@ import javisor.vmm.VmInfo;
 
 /**
  * Tab completion from the command tree: command and subcommand names, a command's options, an option's
- * allowed values, and its arguments by kind (VM ids with their names, files, log levels, command names).
- * JLine keeps the candidates that start with what was typed.
+ * allowed values, and its arguments by kind (VM ids with their names, paths from the shell's working directory,
+ * log levels, command names). JLine keeps the candidates that start with what was typed.
  */
 final class ShellCompleter implements Completer {
     private final CommandTree tree;
     private final Vmm vmm;
+    private final WorkingDirectory cwd;
 
-    ShellCompleter(CommandTree tree, Vmm vmm) {
+    ShellCompleter(CommandTree tree, Vmm vmm, WorkingDirectory cwd) {
         this.tree = tree;
         this.vmm = vmm;
+        this.cwd = cwd;
     }
 
     @Override
@@ -60,13 +61,17 @@ final class ShellCompleter implements Completer {
         if (pending.isPresent()) {
             return pending.get().values().stream().map(ShellCompleter::plain).toList();
         }
+        if (!rest.isEmpty() && rest.getLast().equals(Redirection.WORD)) {
+            return paths(current, false); // echo TEXT > FILE
+        }
         List<String> positionals = positionals(node, rest);
         if (positionals.size() >= node.args().max()) {
             return List.of();
         }
         return switch (node.args().kind()) {
             case VM_ID -> vms();
-            case FILE -> files(current);
+            case FILE -> paths(current, false);
+            case DIRECTORY -> paths(current, true);
             case LOG_LEVEL -> BaseCommands.levelNames().stream().map(ShellCompleter::plain).toList();
             case COMMAND -> commandNames(node, positionals);
             case TEXT -> List.of();
@@ -140,16 +145,19 @@ final class ShellCompleter implements Completer {
         return names(node.children());
     }
 
-    /** Entries of the directory typed so far; directories end with '/' and leave the word open. */
-    static List<Candidate> files(String current) {
+    /**
+     * Entries of the directory typed so far, from the shell's working directory; directories end with '/' and
+     * leave the word open. Names starting with '.' only once a '.' is typed.
+     *
+     * @param directoriesOnly offer only directories (for cd and mkdir)
+     */
+    private List<Candidate> paths(String current, boolean directoriesOnly) {
         int slash = current.lastIndexOf('/');
         String dirPart = current.substring(0, slash + 1);
         String namePart = current.substring(slash + 1);
         List<Candidate> out = new ArrayList<>();
         try {
-            Path dir = dirPart.isEmpty() ? Path.of(".")
-                    : dirPart.startsWith("~/") ? Path.of(System.getProperty("user.home"), dirPart.substring(2))
-                    : Path.of(dirPart);
+            Path dir = dirPart.isEmpty() ? cwd.current() : cwd.resolve(dirPart);
             try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
                 for (Path p : entries) {
                     String name = p.getFileName().toString();
@@ -157,12 +165,15 @@ final class ShellCompleter implements Completer {
                         continue;
                     }
                     boolean isDir = Files.isDirectory(p);
+                    if (directoriesOnly && !isDir) {
+                        continue;
+                    }
                     String shown = isDir ? name + "/" : name;
                     out.add(new Candidate(dirPart + shown, shown, null, null, null, null, !isDir));
                 }
             }
-        } catch (IOException | InvalidPathException e) {
-            return List.of(); // nothing to offer from a directory that cannot be read
+        } catch (IOException | ShellException e) {
+            return List.of(); // nothing to offer from a directory that cannot be read, or a word that is no path
         }
         return out;
     }

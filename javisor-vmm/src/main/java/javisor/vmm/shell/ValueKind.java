@@ -6,8 +6,10 @@ enum ValueKind {
     TEXT,
     /** A VM id (or a VM's unique name). */
     VM_ID,
-    /** A file path. */
+    /** A path to anything: a file or a directory. */
     FILE,
+    /** A path to a directory ({@code cd}, {@code mkdir}): completion offers only directories. */
+    DIRECTORY,
     /** A log level name. */
     LOG_LEVEL,
     /** A shell command name (for {@code help}). */

@@ -1,7 +1,6 @@
 package javisor.vmm.shell;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,9 +59,11 @@ final class VmCommands {
                         ArgSpec.one("ID", ValueKind.VM_ID), VmCommands::stats),
                 command("vm create", "create VMs from config files", """
                         Reads each AxVisor-style TOML config and builds the VM; it is left LOADED (start it with
-                        'vm start'). The options change every config given: --name its name, --cpu its cpu_num,
-                        --memory the size of its first memory region. A VM id already in use is refused unless
-                        --force, which deletes that VM (and its console log) first.""",
+                        'vm start'). A relative CFG starts from the shell's working directory ('cd', 'pwd'); the
+                        config's image paths start from the config's folder. The options change every config
+                        given: --name its name, --cpu its cpu_num, --memory the size of its first memory region. A
+                        VM id already in use is refused unless --force, which deletes that VM (and its console log)
+                        first.""",
                         ArgSpec.oneOrMore("CFG", ValueKind.FILE), VmCommands::create,
                         OptionSpec.value('n', "name", "NAME", "use NAME instead of the config's name"),
                         OptionSpec.value('c', "cpu", "N", "use N vCPUs instead of the config's cpu_num"),
@@ -175,7 +176,7 @@ final class VmCommands {
         Vmm vmm = inv.shell().vmm();
         boolean force = inv.flag("force");
         return each(inv, inv.args().positionals(), file -> {
-            Vmm.VmDefinition read = ConfigSources.fromFile(Path.of(file));
+            Vmm.VmDefinition read = ConfigSources.fromFile(inv.shell().cwd().resolve(file));
             VmConfig config = overrides.applyTo(read.config());
             long id = config.base().id();
             if (force && exists(vmm, id)) {

@@ -39,7 +39,8 @@ class CommandLineTest {
                 assertThat(r.out()).as(path).containsPattern("(?m)^  " + path + "\\b");
             }
         }
-        assertThat(everyCommand()).contains("help", "clear", "exit", "quit", "uname", "log", "wait", "vm list",
+        assertThat(everyCommand()).contains("help", "clear", "exit", "quit", "uname", "log", "wait", "ls", "cat",
+                "echo", "mkdir", "rm", "cd", "pwd", "touch", "cp", "mv", "vm list",
                 "vm show", "vm stats", "vm create", "vm start", "vm stop", "vm suspend", "vm resume", "vm restart",
                 "vm delete", "vm console");
     }
@@ -74,6 +75,34 @@ class CommandLineTest {
                   -c, --console  attach to the console once started (one ID only)
                   -h, --help     show this help
                 """);
+    }
+
+    @Test
+    void rmHelpListsItsOptions() {
+        assertThat(shell.run("rm --help").out()).isEqualTo("""
+                rm - remove files and directories
+
+                Usage: rm [OPTIONS] PATH...
+
+                A directory needs -r (it and everything in it) or -d (only when empty). A symbolic link is
+                removed itself, never what it points to. Every PATH is checked first: when one cannot be
+                removed, none is. -f passes over PATHs that do not exist without a word; other errors are
+                still reported (AxVisor's -f hides them all).
+
+                Options:
+                  -r, --recursive  remove directories and everything in them
+                  -d, --dir        remove empty directories
+                  -f, --force      ignore PATHs that do not exist
+                  -h, --help       show this help
+                """);
+    }
+
+    @Test
+    void cdHelpSaysItGoesHomeAndCpHelpShowsSourcesThenTarget() {
+        assertThat(shell.run("help cd").out()).contains("Usage: cd [DIR]\n")
+                .contains("Without DIR goes to your home directory ($HOME)");
+        assertThat(shell.run("cp -h").out()).contains("Usage: cp [OPTIONS] SRC... DST\n");
+        assertThat(shell.run("help").out()).contains("  mv SRC... DST ").contains("  ls [PATH...] ");
     }
 
     @Test

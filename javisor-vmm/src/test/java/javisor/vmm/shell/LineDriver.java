@@ -21,10 +21,14 @@ final class LineDriver {
     private final List<String> errors = new ArrayList<>();
     private final Dispatcher dispatcher;
 
-    /** @param vmm may be null for commands that do not touch the VMs (help, parse errors) */
+    /** @param vmm may be null for commands that do not touch the VMs (help, parse errors, the file commands) */
     LineDriver(Vmm vmm) {
-        dispatcher = new Dispatcher(new ShellContext(vmm, ShellCommands.tree(), new PrintWriter(out), errors::add,
-                false, Optional.empty()));
+        this(vmm, WorkingDirectory.ofProcess());
+    }
+
+    LineDriver(Vmm vmm, WorkingDirectory cwd) {
+        dispatcher = new Dispatcher(new ShellContext(vmm, ShellCommands.tree(), cwd, new PrintWriter(out),
+                errors::add, false, Optional.empty()));
     }
 
     Result run(String line) {

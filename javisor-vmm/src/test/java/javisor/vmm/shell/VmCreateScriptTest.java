@@ -93,6 +93,13 @@ class VmCreateScriptTest {
     }
 
     @Test
+    void aRelativeConfigPathStartsFromTheDirectoryCdWentTo() {
+        ScriptRun r = ScriptRun.of(vmm, "cd \"" + tmp + "\"\nvm create spin.toml\n");
+        assertThat(r.err()).isEmpty();
+        assertThat(r.out()).isEqualTo("created VM 1 (spin)\n");
+    }
+
+    @Test
     void aMissingConfigFileIsReported() {
         ScriptRun r = ScriptRun.of(vmm, "vm create " + tmp.resolve("nope.toml") + "\n");
         assertThat(r.err()).startsWith("error: ").contains("nope.toml");
