@@ -6,7 +6,8 @@ QEMU `-M microvm` and `-M pc`, and under variants of the Java command line (to s
 in interleaved rounds, and writes a Markdown report with medians, spreads and ratios against QEMU microvm.
 
 Usage: bench/startup.py [--rounds N] [--pc-rounds N] [--out DIR]
-Needs: a built tree (./javisor builds it), qemu-system-x86_64 (apt-get install qemu-system-x86), /dev/kvm.
+Needs: a built tree (./javisor builds it), qemu-system-x86_64 (apt-get install qemu-system-x86), /dev/kvm (without
+one it runs itself inside the KVM box, bin/kvm-box).
 """
 import argparse
 import datetime
@@ -20,6 +21,9 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+sys.dont_write_bytecode = True  # no __pycache__ in bench/
+import benchlib  # noqa: E402
 GUEST = os.path.join(ROOT, "guests", "target", "guests", "exit42.elf")
 LIB = os.path.join(ROOT, "javisor-vmm", "target", "lib")
 AOT = os.path.join(ROOT, "javisor-vmm", "target", "javisor.aot")
@@ -68,8 +72,7 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results"))
     args = ap.parse_args()
 
-    if not os.path.exists("/dev/kvm"):
-        sys.exit("startup.py: /dev/kvm is missing")
+    benchlib.rerun_in_box_if_needed(os.path.abspath(__file__), ROOT, sys.argv[1:], args.out)
     qemu = shutil.which("qemu-system-x86_64")
     if qemu is None:
         sys.exit("startup.py: qemu-system-x86_64 is missing (apt-get install qemu-system-x86)")
@@ -115,7 +118,8 @@ def main():
         "# Start-up benchmark",
         "",
         f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.node()}, "
-        f"{os.cpu_count()} CPUs, kernel {platform.release()}; guest `exit42.elf` (Multiboot, prints `exit42`, "
+        f"{os.cpu_count()} CPUs, kernel {platform.release()}, on {benchlib.where()}; guest `exit42.elf` "
+        "(Multiboot, prints `exit42`, "
         f"debug exit 42). Rounds interleaved; times from process start, in ms: median (min-max).",
         "",
         "| run | n | first console byte | ratio | exit | ratio vs QEMU microvm | max RSS MiB |",
