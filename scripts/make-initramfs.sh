@@ -8,12 +8,15 @@
 #
 # MODULES_DIR is a kernel's /lib/modules/<version>. The guest's command line can carry:
 #   javisor.halt      reboot (through the i8042: boot with reboot=k) once the modules are loaded, instead of a shell
+#   javisor.poweroff  power off (ACPI: the DSDT's \_S5 and the sleep control register) once the modules are loaded
+#   javisor.acpid     run busybox acpid, which powers off when the ACPI power button is pressed (vm stop -g)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 if [ $# -eq 0 ]; then
   eval "$("$here/fetch-debian-kernel.sh" | sed 's/^/fetched_/')"
-  out="$(dirname "$fetched_vmlinux")/initramfs-$fetched_version.cpio.gz"
+  # Named after this script's contents too, so that a changed /init is never served from the cache.
+  out="$(dirname "$fetched_vmlinux")/initramfs-$fetched_version-$(sha1sum "$0" | cut -c1-10).cpio.gz"
   [ -f "$out" ] || "$0" "$fetched_busybox" "$fetched_modules" "$out" >&2
   echo "$out"
   exit 0
@@ -32,8 +35,10 @@ wanted=(
   drivers/char/virtio_console.ko drivers/char/hw_random/virtio-rng.ko
   net/vmw_vsock/vsock.ko net/vmw_vsock/vmw_vsock_virtio_transport_common.ko
   net/vmw_vsock/vmw_vsock_virtio_transport.ko
+  drivers/acpi/button.ko drivers/input/evdev.ko
 )
-load=(virtio_mmio virtio_pci virtio_blk virtio_net virtio_console virtio_rng vmw_vsock_virtio_transport)
+# button: the ACPI power button (PNP0C0C) as an input device; evdev: its /dev/input/event* for acpid.
+load=(virtio_mmio virtio_pci virtio_blk virtio_net virtio_console virtio_rng vmw_vsock_virtio_transport button evdev)
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
@@ -76,6 +81,19 @@ echo "javisor-initramfs: virtio devices: \$(ls /sys/bus/virtio/devices 2>/dev/nu
 if grep -qw javisor.halt /proc/cmdline; then
   echo "javisor-initramfs: halting"
   reboot -f
+fi
+if grep -qw javisor.poweroff /proc/cmdline; then
+  echo "javisor-initramfs: powering off"
+  poweroff -f
+fi
+if grep -qw javisor.acpid /proc/cmdline; then
+  # busybox acpid runs CONFDIR/PWRF/00000080 (through run-parts) when the power button is pressed.
+  mkdir -p /etc/acpi/PWRF
+  printf '#!/bin/sh\necho "javisor-initramfs: power button pressed, powering off"\npoweroff -f\n' \
+    > /etc/acpi/PWRF/00000080
+  chmod +x /etc/acpi/PWRF/00000080
+  acpid -f -c /etc/acpi -l /tmp/acpid.log &
+  echo "javisor-initramfs: acpid listening on \$(ls /dev/input 2>/dev/null | tr '\n' ' ')"
 fi
 echo "javisor-initramfs: ready"
 exec setsid cttyhack sh

@@ -59,8 +59,19 @@ class LinuxBootTest {
         }
     }
 
+    /** What a test does once the console satisfied its condition, with the hypervisor still running the VM. */
+    @FunctionalInterface
+    private interface Then {
+        void accept(Vmm vmm, long id) throws Exception;
+    }
+
     /** Boots {@code config} until the console satisfies {@code until}, the VM stops, or {@code limit} passes. */
     private static Boot boot(VmConfig config, Predicate<String> until, Duration limit) throws Exception {
+        return boot(config, until, limit, (vmm, id) -> { });
+    }
+
+    /** As above, then runs {@code then} (if the VM is still running) before the hypervisor closes. */
+    private static Boot boot(VmConfig config, Predicate<String> until, Duration limit, Then then) throws Exception {
         Console console = new Console();
         long start = System.nanoTime();
         try (Vmm vmm = Vmm.init(List.of(new Vmm.VmDefinition(config, ImageResolver.directory(Path.of("")))),
@@ -70,6 +81,9 @@ class LinuxBootTest {
             long deadline = start + limit.toNanos();
             while (!until.test(console.text()) && vm.state() != VmState.STOPPED && System.nanoTime() < deadline) {
                 Thread.sleep(100);
+            }
+            if (vm.state() == VmState.RUNNING) {
+                then.accept(vmm, config.base().id());
             }
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             System.err.printf("LinuxBootTest: %s ran %.1f s%n", config.base().name(), took.toMillis() / 1000.0);
@@ -120,6 +134,35 @@ class LinuxBootTest {
     }
 
     @Test
+    @Timeout(360)
+    void linuxPowersOffThroughAcpi() throws Exception {
+        // poweroff -f: the kernel finds \_S5 in the DSDT and writes SLP_EN with its sleep type to the FADT's sleep
+        // control register. Without them Linux only halts ("System halted") and the VM would run on for ever.
+        String cmdline = "console=ttyS0 noxsave panic=-1 javisor.poweroff";
+        Boot b = boot(forKernel(kernel.vmlinux(), Optional.of(kernel.initramfs()), cmdline, 1),
+                console -> false, Duration.ofSeconds(300));
+        assertThat(b.stop()).as("stopped by itself; console:\n" + b.console()).isEqualTo(new StopReason.PowerOff());
+        assertThat(b.console()).contains("javisor-initramfs: powering off", "reboot: Power down")
+                .doesNotContain("System halted");
+    }
+
+    @Test
+    @Timeout(420)
+    void thePowerButtonMakesLinuxShutItselfDown() throws Exception {
+        // vm stop -g: the Generic Event Device's interrupt runs _EVT, which notifies the power button; Linux's
+        // button driver reports KEY_POWER, busybox acpid (started by the initramfs) runs poweroff.
+        String cmdline = "console=ttyS0 noxsave panic=-1 javisor.acpid";
+        boolean[] byItself = new boolean[1];
+        Boot b = boot(forKernel(kernel.vmlinux(), Optional.of(kernel.initramfs()), cmdline, 1),
+                console -> console.contains("javisor-initramfs: ready"), Duration.ofSeconds(300),
+                (vmm, id) -> byItself[0] = vmm.stopGracefully(id, Duration.ofSeconds(90)));
+        assertThat(b.console()).contains("javisor-initramfs: acpid listening on event", "Power Button")
+                .contains("javisor-initramfs: power button pressed, powering off");
+        assertThat(byItself[0]).as("the guest shut itself down; console:\n" + b.console()).isTrue();
+        assertThat(b.stop()).isEqualTo(new StopReason.PowerOff());
+    }
+
+    @Test
     @Timeout(240)
     void vmlinuxThroughThe64BitBootProtocolFindsTheMpTableWithAcpiOff() throws Exception {
         Path config = tmp.resolve("mp.toml");
@@ -141,7 +184,7 @@ class LinuxBootTest {
 
                 [devices]
                 """.formatted(kernel.vmlinux(), cmdline));
-        Boot b = boot(VmConfig.load(config), console -> console.contains("smpboot: Allowing"),
+        Boot b = boot(VmConfig.load(config), console -> console.contains("0 hotplug CPUs\n"),
                 Duration.ofSeconds(200));
         assertThat(b.console())
                 .contains("Command line: " + cmdline)
