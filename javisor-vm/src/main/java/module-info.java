@@ -4,6 +4,7 @@ module javisor.vm {
     requires javisor.memory;
     requires javisor.vcpu;
     requires javisor.devices;
+    requires javisor.virtio;
     exports javisor.vm;
     exports javisor.vm.config;
     exports javisor.vm.hypercall;

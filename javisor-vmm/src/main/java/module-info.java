@@ -4,6 +4,7 @@ module javisor.vmm {
     requires javisor.memory;
     requires javisor.vcpu;
     requires javisor.devices;
+    requires javisor.virtio;
     requires javisor.vm;
     // The shell's line editor (automatic modules, loaded only by javisor.vmm.shell). JLine logs through
     // java.util.logging, and catches Ctrl-C and window resizes through sun.misc.Signal: without jdk.unsupported

@@ -101,6 +101,25 @@ public final class GuestMemory implements AutoCloseable {
         return r.segment().asSlice(offset, length);
     }
 
+    /**
+     * Views of {@code length} bytes at {@code address}, one per region the range crosses, in order: for I/O that
+     * goes straight between a file or socket and guest memory. Throws if any byte is not guest RAM.
+     */
+    public List<MemorySegment> slices(GuestAddress address, long length) {
+        checkRange(address, length);
+        List<MemorySegment> out = new ArrayList<>(1);
+        long done = 0;
+        while (done < length) {
+            GuestAddress at = address.plus(done);
+            GuestRegion r = regionAt(at).orElseThrow();
+            long offset = at.offsetFrom(r.start());
+            long n = Math.min(length - done, r.size() - offset);
+            out.add(r.segment().asSlice(offset, n));
+            done += n;
+        }
+        return out;
+    }
+
     public void write(GuestAddress address, byte[] data) {
         write(address, MemorySegment.ofArray(data));
     }

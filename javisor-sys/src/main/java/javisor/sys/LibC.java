@@ -49,16 +49,21 @@ public final class LibC {
     private static final long SYS_MUNMAP = 11;
     private static final long SYS_RT_SIGPROCMASK = 14;
     private static final long SYS_IOCTL = 16;
+    private static final long SYS_PREAD64 = 17;
+    private static final long SYS_PWRITE64 = 18;
     private static final long SYS_GETPID = 39;
     private static final long SYS_SENDMSG = 46;
     private static final long SYS_SOCKETPAIR = 53;
+    private static final long SYS_FDATASYNC = 75;
     private static final long SYS_FTRUNCATE = 77;
     private static final long SYS_RT_SIGTIMEDWAIT = 128;
     private static final long SYS_GETTID = 186;
     private static final long SYS_SCHED_SETAFFINITY = 203;
     private static final long SYS_TGKILL = 234;
     private static final long SYS_OPENAT = 257;
+    private static final long SYS_FALLOCATE = 285;
     private static final long SYS_EVENTFD2 = 290;
+    private static final long SYS_GETRANDOM = 318;
     private static final long SYS_MEMFD_CREATE = 319;
 
     private static final long AT_FDCWD = -100;
@@ -92,6 +97,9 @@ public final class LibC {
     public static final int EFD_CLOEXEC = 0x80000;
     public static final int EFD_NONBLOCK = 0x800;
     public static final int MFD_CLOEXEC = 1;
+    /** fallocate(2) modes: keep the file's size; free the range (reads of it return zeros). */
+    public static final int FALLOC_FL_KEEP_SIZE = 1;
+    public static final int FALLOC_FL_PUNCH_HOLE = 2;
 
     /**
      * errno's offset in the capture layout, found by walking its members; the read is then a plain
@@ -310,6 +318,47 @@ public final class LibC {
             }
             check(r, "read(eventfd)");
             return v.get(JAVA_LONG, 0);
+        }
+    }
+
+    /**
+     * pread(2): reads up to {@code into.byteSize()} bytes at file offset {@code offset} straight into
+     * {@code into}, which must be native memory (guest memory is); returns how many (0 at the end of the file).
+     */
+    public static long pread(int fd, MemorySegment into, long offset) {
+        requireNative(into, "pread");
+        return check(restarting(SYS_PREAD64, fd, into.address(), into.byteSize(), offset, 0, 0), "pread");
+    }
+
+    /** pwrite(2): writes up to {@code from.byteSize()} bytes of native memory at file offset {@code offset}. */
+    public static long pwrite(int fd, MemorySegment from, long offset) {
+        requireNative(from, "pwrite");
+        return check(restarting(SYS_PWRITE64, fd, from.address(), from.byteSize(), offset, 0, 0), "pwrite");
+    }
+
+    private static void requireNative(MemorySegment s, String call) {
+        if (!s.isNative()) {
+            throw new IllegalArgumentException(call + " needs native memory, not " + s);
+        }
+    }
+
+    /** fdatasync(2): the file's data, and what is needed to read it back, reach stable storage. */
+    public static void fdatasync(int fd) {
+        check(restarting(SYS_FDATASYNC, fd, 0, 0, 0, 0, 0), "fdatasync");
+    }
+
+    /** fallocate(2), e.g. {@link #FALLOC_FL_PUNCH_HOLE} | {@link #FALLOC_FL_KEEP_SIZE} to free a range. */
+    public static void fallocate(int fd, int mode, long offset, long length) {
+        check(restarting(SYS_FALLOCATE, fd, mode, offset, length, 0, 0), "fallocate");
+    }
+
+    /** getrandom(2) from the kernel's pool (the same as /dev/urandom), filling all of {@code into}. */
+    public static void getrandom(MemorySegment into) {
+        requireNative(into, "getrandom");
+        long done = 0;
+        while (done < into.byteSize()) {
+            done += check(restarting(SYS_GETRANDOM, into.address() + done, into.byteSize() - done, 0, 0, 0, 0),
+                    "getrandom");
         }
     }
 

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -82,6 +83,71 @@ class LibCTest {
                         assertThat(e.call()).isEqualTo("mmap");
                         assertThat(e.errno()).isEqualTo(Errno.EBADF);
                     });
+        }
+    }
+
+    @Nested
+    class FileData {
+        @Test
+        void preadAndPwriteMoveBytesBetweenAFileAndNativeMemory() throws IOException {
+            Path file = Files.createTempFile("libc", ".img");
+            try (HostMapping buffer = HostMapping.anonymous(PAGE)) {
+                Files.write(file, new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
+                int fd = LibC.open(file.toString(), LibC.O_RDWR | LibC.O_CLOEXEC);
+                try {
+                    MemorySegment four = buffer.segment().asSlice(0, 4);
+                    assertThat(LibC.pread(fd, four, 2)).isEqualTo(4);
+                    assertThat(four.toArray(JAVA_BYTE)).containsExactly(3, 4, 5, 6);
+                    assertThat(LibC.pread(fd, four, 6)).as("a short read at the end").isEqualTo(2);
+                    assertThat(LibC.pread(fd, four, 100)).isZero();
+                    four.fill((byte) 9);
+                    assertThat(LibC.pwrite(fd, four, 6)).isEqualTo(4);
+                    LibC.fdatasync(fd);
+                } finally {
+                    LibC.close(fd);
+                }
+                assertThat(Files.readAllBytes(file)).containsExactly(1, 2, 3, 4, 5, 6, 9, 9, 9, 9);
+            } finally {
+                Files.delete(file);
+            }
+        }
+
+        @Test
+        void punchingAHoleKeepsTheSizeAndReadsBackZeros() throws IOException {
+            Path file = Files.createTempFile("libc", ".img");
+            try {
+                byte[] ones = new byte[3 * (int) PAGE];
+                Arrays.fill(ones, (byte) 1);
+                Files.write(file, ones);
+                int fd = LibC.open(file.toString(), LibC.O_RDWR | LibC.O_CLOEXEC);
+                try {
+                    LibC.fallocate(fd, LibC.FALLOC_FL_PUNCH_HOLE | LibC.FALLOC_FL_KEEP_SIZE, PAGE, PAGE);
+                } finally {
+                    LibC.close(fd);
+                }
+                byte[] after = Files.readAllBytes(file);
+                assertThat(after).hasSize(3 * (int) PAGE);
+                assertThat(after[(int) PAGE - 1]).isEqualTo((byte) 1);
+                assertThat(after[(int) PAGE]).isZero();
+                assertThat(after[2 * (int) PAGE - 1]).isZero();
+                assertThat(after[2 * (int) PAGE]).isEqualTo((byte) 1);
+            } finally {
+                Files.delete(file);
+            }
+        }
+
+        @Test
+        void heapMemoryIsRefusedAndGetrandomFillsItsBuffer() {
+            assertThatThrownBy(() -> LibC.pread(0, MemorySegment.ofArray(new byte[4]), 0))
+                    .hasMessageContaining("pread needs native memory");
+            try (HostMapping buffer = HostMapping.anonymous(PAGE)) {
+                LibC.getrandom(buffer.segment());
+                long nonZero = 0;
+                for (long i = 0; i < PAGE; i += 8) {
+                    nonZero += buffer.segment().get(JAVA_LONG, i) != 0 ? 1 : 0;
+                }
+                assertThat(nonZero).as("random words").isGreaterThan(PAGE / 8 - 3);
+            }
         }
     }
 

@@ -21,6 +21,7 @@ import javisor.sys.kvm.VmFd;
 import javisor.vcpu.ExitCounters;
 import javisor.vcpu.VCpu;
 import javisor.vcpu.hypercall.HypercallError;
+import javisor.virtio.mmio.VirtioMmioTransport;
 import javisor.vm.hypercall.HypercallCaller;
 import javisor.vm.hypercall.HypercallDispatcher;
 import javisor.vm.ivc.IvcWindow;
@@ -49,6 +50,7 @@ public final class Vm implements HypercallCaller, AutoCloseable {
     private final VmInterrupts interrupts;
     private final Optional<IvcWindow> ivcWindow;
     private final MemorySlots slots;
+    private final List<VirtioMmioTransport> virtio;
     private final List<AutoCloseable> resources;
     private final VmRunState runState;
     private final VcpuControl vcpuControl;
@@ -60,7 +62,7 @@ public final class Vm implements HypercallCaller, AutoCloseable {
     record Parts(long id, String name, int cpuCount, VmFd vmFd, GuestMemory memory, IoPortBus ioPorts, MmioBus mmio,
                  BootSpec boot, List<CpuidEntry> supportedCpuid, Serial16550 console, VmInterrupts interrupts,
                  HypercallDispatcher hypercalls, Optional<IvcWindow> ivcWindow, MemorySlots slots,
-                 List<AutoCloseable> resources) {
+                 List<VirtioMmioTransport> virtio, List<AutoCloseable> resources) {
     }
 
     Vm(Parts p) {
@@ -77,6 +79,7 @@ public final class Vm implements HypercallCaller, AutoCloseable {
         this.interrupts = p.interrupts();
         this.ivcWindow = p.ivcWindow();
         this.slots = p.slots();
+        this.virtio = List.copyOf(p.virtio());
         this.resources = p.resources();
         this.runState = new VmRunState(describe(), cpuCount);
         this.vcpuControl = new VcpuControl(describe(), cpuCount, boot, runState, this::kickVcpu);
@@ -134,6 +137,11 @@ public final class Vm implements HypercallCaller, AutoCloseable {
 
     public VmInterrupts interrupts() {
         return interrupts;
+    }
+
+    /** The virtio devices, each behind its transport (for {@code vm show}: state and counters). */
+    public List<VirtioMmioTransport> virtioDevices() {
+        return virtio;
     }
 
     /** What the vCPU loop hands each exit to. */

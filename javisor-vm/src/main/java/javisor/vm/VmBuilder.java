@@ -52,6 +52,7 @@ import javisor.vm.linux.LinuxLoader;
 import javisor.vm.platform.E820Map;
 import javisor.vm.platform.PlatformLayout;
 import javisor.vm.platform.PlatformSpec;
+import javisor.vm.platform.VirtioMmioDevice;
 import javisor.vm.platform.PlatformTables;
 
 /**
@@ -108,11 +109,16 @@ public final class VmBuilder {
             Serial16550 com1 = new Serial16550(console, interrupts.line(Serial16550.COM1_IRQ));
             attachLegacyDevices(ioPorts, com1, control);
             attachPcDevices(ioPorts, control, config.devices().i8042Reset(), interrupts, mem);
-            BootSpec boot = loadImages(config, images, mem, who);
+            List<VirtioAttachment.Attached> virtio = VirtioAttachment.attach(config, who, vmFd, mem, mmio,
+                    interrupts, console);
+            virtio.forEach(v -> owned.add(v.transport()));
+            BootSpec boot = loadImages(config, images, mem, who,
+                    virtio.stream().map(VirtioAttachment.Attached::platform).toList());
             Optional<IvcWindow> window = IvcWindow.of(config);
             window.ifPresent(w -> checkIvcWindow(w, mem, who));
             Vm vm = new Vm(new Vm.Parts(config.base().id(), config.base().name(), config.base().cpuNum(), vmFd, mem,
-                    ioPorts, mmio, boot, cpuModel(config), com1, interrupts, hypercalls, window, slots, owned));
+                    ioPorts, mmio, boot, cpuModel(config), com1, interrupts, hypercalls, window, slots,
+                    virtio.stream().map(VirtioAttachment.Attached::transport).toList(), owned));
             self[0] = vm;
             vm.runState().moveTo(VmState.LOADED);
             return vm;
@@ -291,7 +297,8 @@ public final class VmBuilder {
                 new CmosRtc(Clock.systemUTC(), below4g, above4g));
     }
 
-    private static BootSpec loadImages(VmConfig config, ImageResolver images, GuestMemory memory, String who) {
+    private static BootSpec loadImages(VmConfig config, ImageResolver images, GuestMemory memory, String who,
+                                       List<VirtioMmioDevice> virtio) {
         KernelConfig kernel = config.kernel();
         byte[] kernelImage = readImage(images, kernel.kernelPath(), "kernel_path", who);
         if (kernel.biosPath().isPresent()) {
@@ -310,7 +317,7 @@ public final class VmBuilder {
         }
         try {
             if (isLinux(request.format(), kernelImage)) {
-                return loadLinux(config.base().cpuNum(), request, kernelImage, memory, who);
+                return loadLinux(new PlatformSpec(config.base().cpuNum(), virtio), request, kernelImage, memory, who);
             }
             return ImageLoader.load(memory, kernelImage, request);
         } catch (ImageException e) {
@@ -330,10 +337,10 @@ public final class VmBuilder {
      * A Linux kernel, with no firmware: the ACPI and MP tables go where a BIOS leaves them (when RAM is there),
      * then the kernel, initrd, command line and zero page or PVH start info, which point at them.
      */
-    private static BootSpec loadLinux(int cpuCount, LoadRequest request, byte[] image, GuestMemory memory,
+    private static BootSpec loadLinux(PlatformSpec platform, LoadRequest request, byte[] image, GuestMemory memory,
                                       String who) {
         Optional<GuestAddress> rsdp = PlatformTables.fits(memory)
-                ? Optional.of(PlatformTables.write(memory, PlatformSpec.of(cpuCount)).rsdp())
+                ? Optional.of(PlatformTables.write(memory, platform).rsdp())
                 : Optional.empty();
         LinuxEntry entry = switch (request.format()) {
             case PVH -> LinuxEntry.PVH;

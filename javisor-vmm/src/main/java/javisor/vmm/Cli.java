@@ -32,7 +32,9 @@ public final class Cli {
               javisor                         run the VMs bundled in this build (a demo guest)
               javisor run CONFIG.toml...      run VMs from AxVisor-style configs until all have stopped
               javisor run --kernel FILE [--initrd FILE] [--cmdline STR] [--cpus N] [--memory MiB]
-                                              run one kernel without a config, like QEMU's -kernel
+                          [--drive PATH[,readonly]]...
+                                              run one kernel without a config, like QEMU's -kernel; each
+                                              --drive is a virtio-blk disk on the raw image PATH
               javisor shell [--config-dir DIR] [CONFIG.toml...]
                                               AxVisor's way: boot the VMs, then a shell to manage them while
                                               they run (commands from standard input when it is not a terminal)
@@ -110,6 +112,7 @@ public final class Cli {
         long memoryMiB = 128;
         Path console;
         String logLevel;
+        final List<String> drives = new ArrayList<>();
     }
 
     private Optional<RunOptions> parseRun(List<String> args, boolean shell) {
@@ -145,6 +148,7 @@ public final class Cli {
                     case "--cpus", "--smp" -> o.cpus = parseIntIn(name, value, 1, BaseConfig.MAX_CPUS);
                     case "--memory", "-m" -> o.memoryMiB = parseIntIn(name, value, 1, 1 << 20);
                     case "--console" -> o.console = Path.of(value);
+                    case "--drive" -> o.drives.add(value);
                     case "--log" -> o.logLevel = value;
                     case "--config-dir" -> o.configDirs.add(Path.of(value));
                     case "--bundled" -> o.bundledSets.add(value);
@@ -163,8 +167,9 @@ public final class Cli {
             usageError("run needs CONFIG.toml files, --config-dir DIR, --bundled SET or --kernel FILE");
             return Optional.empty();
         }
-        if (o.kernel == null && (o.initrd != null || o.cmdline != null)) {
-            usageError("--initrd and --cmdline go with --kernel; a config sets them in [kernel]");
+        if (o.kernel == null && (o.initrd != null || o.cmdline != null || !o.drives.isEmpty())) {
+            usageError("--initrd, --cmdline and --drive go with --kernel; a config sets them in [kernel] and "
+                    + "[devices]");
             return Optional.empty();
         }
         return Optional.of(o);
@@ -276,7 +281,7 @@ public final class Cli {
         List<Vmm.VmDefinition> defs = new ArrayList<>();
         if (o.kernel != null) {
             VmConfig c = VmConfig.forKernel(o.kernel, Optional.ofNullable(o.initrd), Optional.ofNullable(o.cmdline),
-                    o.cpus, o.memoryMiB);
+                    o.cpus, o.memoryMiB).withDrives(o.drives);
             defs.add(new Vmm.VmDefinition(c, ImageResolver.directory(Path.of(""))));
         }
         if (o.kernel == null && o.configs.isEmpty() && o.configDirs.isEmpty() && o.bundledSets.isEmpty()) {

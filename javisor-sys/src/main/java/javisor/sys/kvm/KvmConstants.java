@@ -59,6 +59,11 @@ public final class KvmConstants {
     public static final int IRQFD_FLAG_DEASSIGN = 1;
     public static final int X2APIC_API_USE_32BIT_IDS = 1;
 
+    // KVM_IOEVENTFD flags (the kvm_ioeventfd_flag_nr_* bits)
+    public static final int IOEVENTFD_FLAG_DATAMATCH = 1;
+    public static final int IOEVENTFD_FLAG_PIO = 2;
+    public static final int IOEVENTFD_FLAG_DEASSIGN = 4;
+
     // Multiprocessing states
     public static final int MP_STATE_RUNNABLE = 0;
     public static final int MP_STATE_UNINITIALIZED = 1;

@@ -105,6 +105,24 @@ public final class VmFd implements AutoCloseable {
         }
     }
 
+    /**
+     * KVM_IOEVENTFD: from now on a guest write of {@code length} bytes (1, 2, 4 or 8) of {@code datamatch} to MMIO
+     * address {@code address} signals {@code eventFd} inside KVM instead of exiting to user space; with
+     * {@code deassign} the binding goes.
+     */
+    public void ioeventfd(int eventFd, long address, int length, long datamatch, boolean deassign) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment m = arena.allocate(KvmStructs.KVM_IOEVENTFD);
+            m.set(JAVA_LONG, 0, datamatch);
+            m.set(JAVA_LONG, 8, address);
+            m.set(JAVA_INT, 16, length);
+            m.set(JAVA_INT, 20, eventFd);
+            m.set(JAVA_INT, 24, KvmConstants.IOEVENTFD_FLAG_DATAMATCH
+                    | (deassign ? KvmConstants.IOEVENTFD_FLAG_DEASSIGN : 0));
+            LibC.ioctl(fd, KvmIoctls.KVM_IOEVENTFD, m.address(), "KVM_IOEVENTFD");
+        }
+    }
+
     /** KVM_ENABLE_CAP on the VM with up to four arguments. */
     public void enableCap(int cap, long... args) {
         try (Arena arena = Arena.ofConfined()) {

@@ -9,6 +9,7 @@ import java.util.Optional;
 import javisor.vm.toml.TomlNumbers;
 import javisor.vm.toml.TomlStrings;
 import javisor.vm.toml.TomlValue.ArrayValue;
+import javisor.vm.toml.TomlValue.BooleanValue;
 import javisor.vm.toml.TomlValue.IntegerValue;
 import javisor.vm.toml.TomlValue.StringValue;
 import javisor.vm.toml.TomlValue;
@@ -70,6 +71,13 @@ final class ConfigNode {
             return s;
         }
         throw expected("a string");
+    }
+
+    boolean bool() {
+        if (value instanceof BooleanValue(boolean b, _)) {
+            return b;
+        }
+        throw expected("true or false");
     }
 
     Path filePath() {

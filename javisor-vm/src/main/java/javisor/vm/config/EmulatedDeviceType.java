@@ -19,12 +19,19 @@ public enum EmulatedDeviceType {
     PPPT_GLOBAL(0x30),
     VIRTIO_BLK(0xE1),
     VIRTIO_NET(0xE2),
-    VIRTIO_CONSOLE(0xE3);
+    VIRTIO_CONSOLE(0xE3),
+    /** A Javisor extension: virtio-rng (AxVisor has no entropy device). */
+    VIRTIO_RNG(0xE4);
 
     private final int code;
 
     EmulatedDeviceType(int code) {
         this.code = code;
+    }
+
+    /** A virtio-mmio device, which Javisor builds (the other types are parsed and checked, not emulated). */
+    public boolean isVirtio() {
+        return this == VIRTIO_BLK || this == VIRTIO_NET || this == VIRTIO_CONSOLE || this == VIRTIO_RNG;
     }
 
     public int code() {
@@ -34,7 +41,7 @@ public enum EmulatedDeviceType {
     /** As in AxVisor: interrupt controllers, GPPT redistributors and virtio devices may be removed at run time. */
     public boolean removable() {
         return switch (this) {
-            case INTERRUPT_CONTROLLER, GPPT_REDISTRIBUTOR, VIRTIO_BLK, VIRTIO_NET, VIRTIO_CONSOLE -> true;
+            case INTERRUPT_CONTROLLER, GPPT_REDISTRIBUTOR, VIRTIO_BLK, VIRTIO_NET, VIRTIO_CONSOLE, VIRTIO_RNG -> true;
             default -> false;
         };
     }

@@ -1,12 +1,14 @@
 package javisor.vm.config;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 
 import javisor.vm.loader.ImageFormat;
+import javisor.vm.platform.PlatformLayout;
 
 /**
  * One VM's configuration: AxVisor's {@code AxVMCrateConfig} ({@code [base]}, {@code [kernel]},
@@ -97,6 +99,46 @@ public record VmConfig(Optional<Path> source, BaseConfig base, KernelConfig kern
             // e.g. a kernel file name with control characters, which cannot be a VM name
             throw new ConfigException(COMMAND_LINE, 0, 0, "--kernel", e.getMessage(), e);
         }
+    }
+
+    /**
+     * This config with a VirtioBlk device per {@code --drive PATH[,readonly]} (as QEMU's {@code -drive}), each at
+     * the next free default virtio-mmio slot ({@link PlatformLayout#VIRTIO_MMIO_BASE} onwards, one page and one
+     * GSI from {@link PlatformLayout#VIRTIO_FIRST_GSI} each), named vda, vdb, ... (their GET_ID).
+     *
+     * @throws ConfigException naming {@code --drive}, for an empty path or an unknown option
+     */
+    public VmConfig withDrives(List<String> drives) {
+        List<EmulatedDeviceConfig> emu = new ArrayList<>(devices.emuDevices());
+        int slot = (int) emu.stream().filter(d -> d.emuType().isVirtio()).count();
+        for (String drive : drives) {
+            String[] parts = drive.split(",");
+            if (parts[0].isEmpty()) {
+                throw optionError("--drive", "expected PATH[,readonly], got \"" + drive + "\"");
+            }
+            boolean readOnly = false;
+            for (int i = 1; i < parts.length; i++) {
+                if (parts[i].equals("readonly") || parts[i].equals("readonly=on")) {
+                    readOnly = true;
+                } else {
+                    throw optionError("--drive", "unknown option \"" + parts[i] + "\" in \"" + drive
+                            + "\" (expected PATH[,readonly])");
+                }
+            }
+            if (slot >= PlatformLayout.IOAPIC_PINS - PlatformLayout.VIRTIO_FIRST_GSI) {
+                throw optionError("--drive", "more virtio devices than free interrupt lines ("
+                        + (PlatformLayout.IOAPIC_PINS - PlatformLayout.VIRTIO_FIRST_GSI) + ")");
+            }
+            emu.add(new EmulatedDeviceConfig("vd" + (char) ('a' + slot),
+                    PlatformLayout.VIRTIO_MMIO_BASE + slot * PlatformLayout.VIRTIO_MMIO_STRIDE,
+                    PlatformLayout.VIRTIO_MMIO_STRIDE, PlatformLayout.VIRTIO_FIRST_GSI + slot,
+                    EmulatedDeviceType.VIRTIO_BLK, List.of(),
+                    Optional.of(Path.of(parts[0]).toAbsolutePath().normalize()), readOnly));
+            slot++;
+        }
+        return new VmConfig(source, base, kernel, new DevicesConfig(emu, devices.passthroughDevices(),
+                devices.interruptMode(), devices.excludedDevices(), devices.passthroughAddresses(),
+                devices.i8042Reset()));
     }
 
     private static ConfigException optionError(String option, String detail) {

@@ -10,8 +10,8 @@ import java.util.stream.Collectors;
 
 import javisor.memory.MappingKind;
 import javisor.memory.RegionFlags;
-import javisor.vm.toml.TomlValue.TableValue;
 import javisor.vm.loader.ImageFormat;
+import javisor.vm.toml.TomlValue.TableValue;
 
 /**
  * Maps a parsed TOML tree onto the config model: AxVisor's {@code AxVMCrateConfig} schema plus Javisor's
@@ -29,7 +29,7 @@ final class VmConfigMapper {
     static final List<String> DEVICES_KEYS = List.of("emu_devices", "passthrough_devices", "interrupt_mode",
             "excluded_devices", "passthrough_addresses", "i8042_reset");
     static final List<String> EMU_DEVICE_KEYS =
-            List.of("name", "base_gpa", "length", "irq_id", "emu_type", "cfg_list");
+            List.of("name", "base_gpa", "length", "irq_id", "emu_type", "cfg_list", "path", "read_only");
     static final List<String> PT_DEVICE_KEYS = List.of("name", "base_gpa", "base_hpa", "length", "irq_id");
     static final List<String> PT_ADDRESS_KEYS = List.of("base_gpa", "length");
 
@@ -219,7 +219,10 @@ final class VmConfigMapper {
                         EmulatedDeviceType.values()).map(t -> Checks.hex(t.code()) + " " + t)
                         .collect(Collectors.joining(", ")) + ")"));
         List<Long> cfgList = s.require("cfg_list").unsignedList();
-        return build(node, () -> new EmulatedDeviceConfig(name, baseGpa, length, irqId, type, cfgList));
+        Optional<Path> path = s.get("path").map(ConfigNode::filePath);
+        boolean readOnly = s.get("read_only").map(ConfigNode::bool).orElse(false);
+        return build(node, () -> new EmulatedDeviceConfig(name, baseGpa, length, irqId, type, cfgList, path,
+                readOnly));
     }
 
     private static PassthroughDeviceConfig passthroughDevice(ConfigNode node) {

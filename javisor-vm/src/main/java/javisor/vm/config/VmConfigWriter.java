@@ -84,7 +84,15 @@ final class VmConfigWriter {
             out.append("    [").append(TomlStrings.quote(e.name())).append(", ").append(Checks.hex(e.baseGpa()))
                     .append(", ").append(Checks.hex(e.length())).append(", ").append(number(e.irqId()))
                     .append(", ").append(Checks.hex(e.emuType().code())).append(", ")
-                    .append(numbers(e.cfgList(), false)).append("],\n");
+                    .append(numbers(e.cfgList(), false));
+            if (e.path().isPresent() || e.readOnly()) {
+                // Javisor's trailing fields; the path as given (relative to the config's folder).
+                out.append(", ").append(TomlStrings.quote(e.path().map(Path::toString).orElse("")));
+            }
+            if (e.readOnly()) {
+                out.append(", true");
+            }
+            out.append("],\n");
         }
         out.append("]\n");
         out.append("passthrough_devices = [\n");

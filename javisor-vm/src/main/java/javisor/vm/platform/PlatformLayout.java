@@ -54,6 +54,14 @@ public final class PlatformLayout {
     public static final int ACPI_SLEEP_PORT = 0x600;
     /** The Generic Event Device's interrupt (ACPI 6.5, 5.6.9): it raises the power button's notification. */
     public static final int GED_GSI = 9;
+    /**
+     * Where virtio-mmio devices go when nothing says otherwise ({@code javisor run --drive}): one page each from
+     * here, in the hole below the IOAPIC, with GSIs from {@link #VIRTIO_FIRST_GSI} up (the IOAPIC inputs no ISA
+     * device uses).
+     */
+    public static final long VIRTIO_MMIO_BASE = 0xd000_0000L;
+    public static final long VIRTIO_MMIO_STRIDE = 0x1000;
+    public static final int VIRTIO_FIRST_GSI = 16;
     /** The IRQs the platform devices use; a virtio-mmio device needs a GSI none of them has. */
     public static final Set<Integer> LEGACY_IRQS = Set.of(0, 1, 2, 4, 8, GED_GSI, 12);
 

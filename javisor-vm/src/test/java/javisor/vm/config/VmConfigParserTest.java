@@ -438,7 +438,7 @@ class VmConfigParserTest {
                         + " (or \"pt\"), got the string \"msi\""),
                 Arguments.of(with("devices", "emu_devices = [[\"uart\", 0x1000, 0x100, 4, 0x2]]"),
                         "devices.emu_devices[0].cfg_list: missing: the array form is [name, base_gpa, length, irq_id,"
-                                + " emu_type, cfg_list] and has only 5 elements here"),
+                                + " emu_type, cfg_list, path, read_only] and has only 5 elements here"),
                 Arguments.of(with("devices", "emu_devices = [[\"x\", 0, 0x1000, 0, 0x5, []]]"),
                         "devices.emu_devices[0].emu_type: expected an emulated device type (0x0 DUMMY, 0x1"
                                 + " INTERRUPT_CONTROLLER, 0x2 CONSOLE, 0xa IVC_CHANNEL,"),

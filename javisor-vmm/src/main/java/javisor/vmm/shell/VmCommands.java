@@ -150,6 +150,7 @@ final class VmCommands {
         boolean full = inv.flag("full");
         if (full) {
             sb.append(VmViews.details(c));
+            sb.append(VmViews.devices(vmm.vm(id).virtioDevices()));
         }
         if (full || inv.flag("stats")) {
             sb.append(VmViews.stats(v));

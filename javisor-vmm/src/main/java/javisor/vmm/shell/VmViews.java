@@ -3,6 +3,7 @@ package javisor.vmm.shell;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Collectors;
 import java.util.Map;
 
 import javisor.vcpu.ExitCounters;
@@ -12,6 +13,8 @@ import javisor.vm.config.KernelConfig;
 import javisor.vm.config.MemoryRegionConfig;
 import javisor.vm.config.PassthroughDeviceConfig;
 import javisor.vm.config.VmConfig;
+import javisor.virtio.DeviceStatus;
+import javisor.virtio.mmio.VirtioMmioTransport;
 import javisor.vmm.VmInfo;
 
 /** The text of {@code vm list}, {@code vm show} and {@code vm stats}, from snapshots of the VMs. */
@@ -81,6 +84,24 @@ final class VmViews {
                     .member("uptime_ms", uptime(v).equals("-") ? 0 : v.uptimeNanos() / 1_000_000).endObject();
         }
         return j.endArray().endObject() + "\n";
+    }
+
+    /**
+     * {@code vm show -f}: each virtio device, what the driver made of it (its status) and its counters:
+     * {@code vda  virtio-blk disk.img (read-write, 1048576 bytes, id "vda"), driver_ok features_ok ...}.
+     */
+    static String devices(List<VirtioMmioTransport> devices) {
+        if (devices.isEmpty()) {
+            return "devices:     (no virtio devices)\n";
+        }
+        StringBuilder sb = new StringBuilder("devices:\n");
+        for (VirtioMmioTransport t : devices) {
+            sb.append("  ").append(t.device().describe()).append("\n    status: ")
+                    .append(DeviceStatus.describe(t.status())).append("\n    ")
+                    .append(t.device().counters().entrySet().stream().map(e -> e.getKey() + " " + e.getValue())
+                            .collect(Collectors.joining(", "))).append('\n');
+        }
+        return sb.toString();
     }
 
     /** {@code vm show ID}: what the VM is and how it is doing. */

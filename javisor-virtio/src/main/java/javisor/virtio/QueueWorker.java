@@ -1,0 +1,59 @@
+package javisor.virtio;
+
+import java.lang.System.Logger.Level;
+
+import javisor.sys.Logs;
+
+/**
+ * One queue's I/O thread: waits on the queue's doorbell and runs the device's handler each time it rings, until
+ * stopped. A platform thread: it blocks in read(2) on an eventfd, where a virtual thread would pin its carrier.
+ */
+public final class QueueWorker {
+    private static final System.Logger LOG = Logs.get("javisor.virtio");
+
+    private final Doorbell doorbell;
+    private final Runnable handler;
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    private QueueWorker(String name, Doorbell doorbell, Runnable handler) {
+        this.doorbell = doorbell;
+        this.handler = handler;
+        this.thread = Thread.ofPlatform().name(name).daemon().unstarted(this::loop);
+    }
+
+    /** Starts a worker that runs {@code handler} once at once (requests made before DRIVER_OK) and on each ring. */
+    public static QueueWorker start(String name, Doorbell doorbell, Runnable handler) {
+        QueueWorker w = new QueueWorker(name, doorbell, handler);
+        w.thread.start();
+        return w;
+    }
+
+    private void loop() {
+        try {
+            while (running) {
+                handler.run();
+                doorbell.await();
+            }
+        } catch (RuntimeException e) {
+            if (running) {
+                LOG.log(Level.ERROR, thread.getName() + " stopped", e);
+            }
+        }
+    }
+
+    /**
+     * Stops the worker and waits for it: after this, the handler runs no more. The thread is interrupted too, so a
+     * handler that waits (a rate limit) returns at once.
+     */
+    public void stop() {
+        running = false;
+        thread.interrupt();
+        doorbell.ring();
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

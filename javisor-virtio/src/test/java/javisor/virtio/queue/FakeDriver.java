@@ -1,0 +1,148 @@
+package javisor.virtio.queue;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import javisor.memory.GuestAddress;
+import javisor.memory.GuestMemory;
+import javisor.memory.GuestRegion;
+import javisor.memory.RegionFlags;
+
+/**
+ * The driver's side of one split virtqueue, played by a test (a test double: a guest kernel is what it stands in
+ * for): rings laid out in real guest memory, requests made available as a driver makes them, used entries read
+ * back. Buffers are handed out from a simple bump allocator above the rings.
+ */
+public final class FakeDriver implements AutoCloseable {
+    public static final long RAM = 4 << 20;
+    public static final long DESC = 0x1000;
+    public static final long AVAIL = 0x9000;
+    public static final long USED = 0xa000;
+    private static final long BUFFERS = 0x10_0000;
+
+    public final GuestMemory memory;
+    public final int size;
+    private int nextDesc;
+    private int availIdx;
+    private int usedSeen;
+    private long nextBuffer = BUFFERS;
+
+    /** One buffer of a request: where it is and whether the device writes it. */
+    public record Buf(long address, int length, boolean writable) {
+    }
+
+    public FakeDriver(int size) {
+        this.memory = GuestMemory.of(List.of(GuestRegion.allocate(GuestAddress.ZERO, RAM, RegionFlags.RWX)));
+        this.size = size;
+    }
+
+    /** A queue as the transport would set it up from this driver's registers. */
+    public SplitQueue queue(boolean eventIdx, boolean indirect) {
+        SplitQueue q = new SplitQueue(0, size);
+        q.setSize(size);
+        q.setDescriptorTable(DESC);
+        q.setAvailableRing(AVAIL);
+        q.setUsedRing(USED);
+        q.setFeatures(eventIdx, indirect);
+        q.setReady(true);
+        return q;
+    }
+
+    /** {@code length} bytes of fresh buffer memory, holding {@code contents} (the rest zero). */
+    public Buf buffer(int length, boolean writable, byte... contents) {
+        long at = nextBuffer;
+        nextBuffer += (length + 15) & ~15;
+        memory.zero(GuestAddress.of(at), length);
+        memory.write(GuestAddress.of(at), contents);
+        return new Buf(at, length, writable);
+    }
+
+    /** Writes descriptor {@code i} of the table at {@code table}. */
+    public void descriptor(long table, int i, long address, int length, int flags, int next) {
+        long at = table + 16L * i;
+        memory.writeU64(GuestAddress.of(at), address);
+        memory.writeU32(GuestAddress.of(at + 8), length);
+        memory.writeU16(GuestAddress.of(at + 12), flags);
+        memory.writeU16(GuestAddress.of(at + 14), next);
+    }
+
+    /** Makes a request of {@code bufs} available, chained through the descriptor table; returns its head. */
+    public int add(Buf... bufs) {
+        int head = nextDesc;
+        for (int i = 0; i < bufs.length; i++) {
+            int d = (nextDesc + i) % size;
+            boolean last = i == bufs.length - 1;
+            descriptor(DESC, d, bufs[i].address(), bufs[i].length(),
+                    (bufs[i].writable() ? Descriptor.F_WRITE : 0) | (last ? 0 : Descriptor.F_NEXT), (d + 1) % size);
+        }
+        nextDesc = (nextDesc + bufs.length) % size;
+        publish(head);
+        return head;
+    }
+
+    /** Puts {@code head} on the available ring and moves the index past it. */
+    public void publish(int head) {
+        memory.writeU16(GuestAddress.of(AVAIL + 4 + 2L * (availIdx % size)), head);
+        availIdx = (availIdx + 1) & 0xffff;
+        memory.writeU16(GuestAddress.of(AVAIL + 2), availIdx);
+    }
+
+    /** Sets the available ring's index as a (broken) driver might. */
+    public void setAvailIndex(int idx) {
+        availIdx = idx;
+        memory.writeU16(GuestAddress.of(AVAIL + 2), idx);
+    }
+
+    /** A request whose head is a descriptor pointing at an indirect table of {@code bufs}. */
+    public int addIndirect(Buf... bufs) {
+        long table = nextBuffer;
+        nextBuffer += 16L * bufs.length;
+        for (int i = 0; i < bufs.length; i++) {
+            boolean last = i == bufs.length - 1;
+            descriptor(table, i, bufs[i].address(), bufs[i].length(),
+                    (bufs[i].writable() ? Descriptor.F_WRITE : 0) | (last ? 0 : Descriptor.F_NEXT), i + 1);
+        }
+        int head = nextDesc;
+        descriptor(DESC, head, table, 16 * bufs.length, Descriptor.F_INDIRECT, 0);
+        nextDesc = (nextDesc + 1) % size;
+        publish(head);
+        return head;
+    }
+
+    /** The used index the device published. */
+    public int usedIndex() {
+        return memory.readU16(GuestAddress.of(USED + 2));
+    }
+
+    /** The used entries published since the last call: {head, length} each. */
+    public List<long[]> takeUsed() {
+        List<long[]> out = new ArrayList<>();
+        int idx = usedIndex();
+        while (usedSeen != idx) {
+            long at = USED + 4 + 8L * (usedSeen % size);
+            out.add(new long[] {memory.readU32(GuestAddress.of(at)),
+                    Integer.toUnsignedLong(memory.readU32(GuestAddress.of(at + 4)))});
+            usedSeen = (usedSeen + 1) & 0xffff;
+        }
+        return out;
+    }
+
+    /** With EVENT_IDX: the used index after which the driver wants its next interrupt. */
+    public void setUsedEvent(int idx) {
+        memory.writeU16(GuestAddress.of(AVAIL + 4 + 2L * size), idx);
+    }
+
+    /** Without EVENT_IDX: VIRTQ_AVAIL_F_NO_INTERRUPT. */
+    public void setNoInterrupt(boolean on) {
+        memory.writeU16(GuestAddress.of(AVAIL), on ? 1 : 0);
+    }
+
+    public byte[] read(Buf b) {
+        return memory.read(GuestAddress.of(b.address()), b.length());
+    }
+
+    @Override
+    public void close() {
+        memory.close();
+    }
+}
