@@ -8,7 +8,8 @@
  * Output: "hc_sipi: starting <n> APs", one "cpu <n> up (sipi)" per AP in any order, "hc_sipi: passed".
  * Exit: 0x6b, or 0x6c with "hc_sipi: FAIL ..." when an AP does not report in within about 10 s.
  * VM: cpu_num >= 2 (up to 16), RAM 0..4 MiB or more; [0x3000, 0x4000) must be free RAM (it is on
- * Javisor: BootLayout keeps [0x6000, 0x8000) and [0x9000, 0xf000); QEMU's Multiboot loader too).
+ * Javisor: for an image at 1 MiB its boot data stay at 0x500 and [0x6000, 0x8000); QEMU's Multiboot
+ * loader uses [0x9000, 0x9558)).
  * Runs unchanged under QEMU: -smp N with -append "cpus=N".
  */
 #include "javisor_rt.h"

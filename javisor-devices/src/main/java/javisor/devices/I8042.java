@@ -22,14 +22,6 @@ public final class I8042 {
     public static final int KEYBOARD_IRQ = 1;
     public static final int AUX_IRQ = 12;
 
-    /** What the guest's reset request does. */
-    public enum ResetAction {
-        /** Ask the VM to reset: {@link StopRequest.Reset}, which the hypervisor may turn into a reboot. */
-        RESET,
-        /** Stop the VM, as Firecracker does: {@link StopRequest.PowerOff}, so {@code reboot} ends the guest. */
-        STOP
-    }
-
     // Status register bits (0x64 read).
     static final int STATUS_OUTPUT_FULL = 0x01;
     static final int STATUS_SYSTEM_FLAG = 0x04;
@@ -250,7 +242,7 @@ public final class I8042 {
             return; // one request per VM run: the guest may write again while the VM stops
         }
         resetRequested = true;
-        vm.requestStop(onReset == ResetAction.RESET ? new StopRequest.Reset() : new StopRequest.PowerOff());
+        vm.requestStop(onReset.request());
     }
 
     private void queue(int value, boolean aux) {

@@ -13,7 +13,7 @@ class I8042Test {
     private final List<Boolean> kbdIrq = new ArrayList<>();
     private final List<Boolean> auxIrq = new ArrayList<>();
 
-    private I8042 controller(I8042.ResetAction action) {
+    private I8042 controller(ResetAction action) {
         return new I8042(stops::add, action, kbdIrq::add, auxIrq::add);
     }
 
@@ -31,7 +31,7 @@ class I8042Test {
 
     @Test
     void selfTestsAnswerAsAWorkingController() {
-        I8042 c = controller(I8042.ResetAction.STOP);
+        I8042 c = controller(ResetAction.STOP);
         assertThat(status(c) & 0x01).as("output buffer empty").isZero();
         command(c, 0xaa);
         assertThat(status(c) & 0x01).as("output buffer full").isEqualTo(1);
@@ -45,7 +45,7 @@ class I8042Test {
 
     @Test
     void theConfigurationByteReadsBackWhatWasWritten() {
-        I8042 c = controller(I8042.ResetAction.STOP);
+        I8042 c = controller(ResetAction.STOP);
         command(c, 0x20);
         int config = data(c);
         assertThat(config & 0x01).as("keyboard interrupt enabled").isEqualTo(1);
@@ -64,7 +64,7 @@ class I8042Test {
 
     @Test
     void theKeyboardAcknowledgesResetsAndIdentifies() {
-        I8042 c = controller(I8042.ResetAction.STOP);
+        I8042 c = controller(ResetAction.STOP);
         c.dataPort().write(0, 1, 0xff);
         assertThat(data(c)).isEqualTo(0xfa);
         assertThat(data(c)).isEqualTo(0xaa);
@@ -81,7 +81,7 @@ class I8042Test {
 
     @Test
     void theAuxPortLoopsBackAndHasNoMouse() {
-        I8042 c = controller(I8042.ResetAction.STOP);
+        I8042 c = controller(ResetAction.STOP);
         command(c, 0xd3);
         c.dataPort().write(0, 1, 0x5a);
         assertThat(status(c) & 0x21).as("AUX data in the buffer").isEqualTo(0x21);
@@ -94,20 +94,20 @@ class I8042Test {
 
     @Test
     void pulsingTheResetLineStopsOrResetsTheVmAsConfigured() {
-        I8042 stop = controller(I8042.ResetAction.STOP);
+        I8042 stop = controller(ResetAction.STOP);
         command(stop, 0xfe);
         assertThat(stops).containsExactly(new StopRequest.PowerOff());
         command(stop, 0xfe);
         assertThat(stops).as("one request per run").hasSize(1);
 
         stops.clear();
-        I8042 reset = controller(I8042.ResetAction.RESET);
+        I8042 reset = controller(ResetAction.RESET);
         command(reset, 0xd1);          // write output port...
         reset.dataPort().write(0, 1, 0x02); // ...with the reset line (bit 0) low
         assertThat(stops).containsExactly(new StopRequest.Reset());
 
         stops.clear();
-        I8042 other = controller(I8042.ResetAction.RESET);
+        I8042 other = controller(ResetAction.RESET);
         command(other, 0xff);  // pulses no line
         command(other, 0xd1);
         other.dataPort().write(0, 1, 0x03);
@@ -116,7 +116,7 @@ class I8042Test {
 
     @Test
     void irq1FollowsKeyboardDataAndDropsBetweenBytesSoEachByteIsAnEdge() {
-        I8042 c = controller(I8042.ResetAction.STOP);
+        I8042 c = controller(ResetAction.STOP);
         c.pressKey(0x1c);
         c.pressKey(0x9c);
         assertThat(kbdIrq.getLast()).isTrue();
@@ -131,7 +131,7 @@ class I8042Test {
 
     @Test
     void interruptsFollowTheConfigurationByte() {
-        I8042 c = controller(I8042.ResetAction.STOP);
+        I8042 c = controller(ResetAction.STOP);
         command(c, 0x60);
         c.dataPort().write(0, 1, 0x02); // AUX interrupts only
         c.pressKey(0x1e);
@@ -144,7 +144,7 @@ class I8042Test {
 
     @Test
     void theOutputBufferIsBounded() {
-        I8042 c = controller(I8042.ResetAction.STOP);
+        I8042 c = controller(ResetAction.STOP);
         for (int i = 0; i < 1000; i++) {
             c.pressKey(i);
         }

@@ -8,15 +8,17 @@ import javisor.sys.kvm.SpecialRegs;
 
 /**
  * The system-register state a vCPU starts in for each {@link EntryMode}, and the boot structures that state
- * points at in guest memory: a flat GDT at {@link #GDT_ADDRESS} and, for long mode, identity page tables at
- * {@link #PAGE_TABLES_ADDRESS} (x86 SDM vol. 3, 9.8 "Initializing protected-mode operation" and 9.8.5
- * "Initializing IA-32e mode").
+ * points at in guest memory: a flat GDT and, for long mode, identity page tables, wherever {@link BootTables}
+ * says (x86 SDM vol. 3, 9.8 "Initializing protected-mode operation" and 9.8.5 "Initializing IA-32e mode").
  */
 public final class BootCpuState {
+    /** The GDT's usual place, just past the BIOS data area; the image loader may choose another. */
     public static final long GDT_ADDRESS = 0x500;
-    /** PML4, one PDPT and four page directories of 2 MiB pages: [0x9000, 0xf000). */
+    /** The page tables' usual place, [0x9000, 0xf000); the image loader may choose another. */
     public static final long PAGE_TABLES_ADDRESS = 0x9000;
-    public static final long PAGE_TABLES_END = 0xf000;
+    /** PML4, one PDPT and four page directories of 2 MiB pages. */
+    public static final long PAGE_TABLES_SIZE = 0x6000;
+    public static final long PAGE_SIZE = 0x1000;
 
     static final int CODE64_SELECTOR = 0x08;
     static final int CODE32_SELECTOR = 0x10;
@@ -31,6 +33,8 @@ public final class BootCpuState {
             0x00cf93000000ffffL, // 0x18: data, read/write, B=1
             0x00008b0000000067L, // 0x20: 32-bit busy TSS at 0 (KVM wants a usable TR)
     };
+    /** The GDT's size in bytes: five 8-byte descriptors. */
+    public static final long GDT_SIZE = GDT.length * 8L;
 
     private static final long CR0_PE = 1L;
     private static final long CR0_ET = 1L << 4;
@@ -83,27 +87,39 @@ public final class BootCpuState {
         return entry - ((long) codeSegment(entry) << 4);
     }
 
-    /** 32-bit protected mode with flat segments and paging off (what Multiboot v1 promises). */
-    public static SpecialRegs protectedMode(SpecialRegs reset, GuestMemory memory) {
-        writeGdt(memory);
+    /**
+     * 32-bit protected mode with flat segments and paging off (what Multiboot v1 promises), the GDT written at
+     * {@code tables.gdt()}.
+     */
+    public static SpecialRegs protectedMode(SpecialRegs reset, GuestMemory memory, BootTables tables) {
+        tables.checkFor(EntryMode.PROTECTED_32);
+        GuestAddress gdt = tables.gdt().orElseThrow();
+        writeGdt(memory, gdt);
         Segment code = flat(CODE32_SELECTOR, 0xb, true, false);
         Segment data = flat(DATA_SELECTOR, 0x3, true, false);
-        return reset.withSegments(code, data).withTables(gdtRegister(), new DescriptorTable(0, 0), tss())
+        return reset.withSegments(code, data).withTables(gdtRegister(gdt), new DescriptorTable(0, 0), tss())
                 .withControl(CR0_PE | CR0_ET | CR0_NE, 0, 0, 0);
     }
 
-    /** 64-bit long mode with the low 4 GiB identity-mapped by 2 MiB pages. */
-    public static SpecialRegs longMode(SpecialRegs reset, GuestMemory memory) {
-        if (!memory.contains(GuestAddress.of(PAGE_TABLES_ADDRESS), PAGE_TABLES_END - PAGE_TABLES_ADDRESS)) {
-            throw new IllegalArgumentException("a 64-bit entry needs guest RAM at [0x9000, 0xf000) for its"
-                    + " identity page tables");
+    /**
+     * 64-bit long mode with the low 4 GiB identity-mapped by 2 MiB pages, the GDT and page tables written where
+     * {@code tables} says.
+     */
+    public static SpecialRegs longMode(SpecialRegs reset, GuestMemory memory, BootTables tables) {
+        tables.checkFor(EntryMode.LONG_64);
+        GuestAddress gdt = tables.gdt().orElseThrow();
+        GuestAddress pageTables = tables.pageTables().orElseThrow();
+        if (!memory.contains(pageTables, PAGE_TABLES_SIZE)) {
+            throw new IllegalArgumentException("a 64-bit entry needs guest RAM at [" + pageTables + ", "
+                    + pageTables.plus(PAGE_TABLES_SIZE) + ") for its identity page tables");
         }
-        writeGdt(memory);
-        writeIdentityPageTables(memory);
+        writeGdt(memory, gdt);
+        writeIdentityPageTables(memory, pageTables.value());
         Segment code = flat(CODE64_SELECTOR, 0xb, false, true);
         Segment data = flat(DATA_SELECTOR, 0x3, true, false);
-        return reset.withSegments(code, data).withTables(gdtRegister(), new DescriptorTable(0, 0), tss())
-                .withControl(CR0_PE | CR0_ET | CR0_NE | CR0_PG, PAGE_TABLES_ADDRESS, CR4_PAE, EFER_LME | EFER_LMA);
+        return reset.withSegments(code, data).withTables(gdtRegister(gdt), new DescriptorTable(0, 0), tss())
+                .withControl(CR0_PE | CR0_ET | CR0_NE | CR0_PG, pageTables.value(), CR4_PAE,
+                        EFER_LME | EFER_LMA);
     }
 
     private static Segment flat(int selector, int type, boolean db, boolean longMode) {
@@ -114,25 +130,23 @@ public final class BootCpuState {
         return new Segment(0, 0x67, TSS_SELECTOR, 0xb, true, 0, false, false, false, false, false, false);
     }
 
-    private static DescriptorTable gdtRegister() {
-        return new DescriptorTable(GDT_ADDRESS, GDT.length * 8 - 1);
+    private static DescriptorTable gdtRegister(GuestAddress gdt) {
+        return new DescriptorTable(gdt.value(), (int) GDT_SIZE - 1);
     }
 
     /** The GDT is written when RAM backs it; KVM itself needs only the hidden segment state set above. */
-    private static void writeGdt(GuestMemory memory) {
-        GuestAddress base = GuestAddress.of(GDT_ADDRESS);
-        if (memory.contains(base, GDT.length * 8L)) {
+    private static void writeGdt(GuestMemory memory, GuestAddress base) {
+        if (memory.contains(base, GDT_SIZE)) {
             for (int i = 0; i < GDT.length; i++) {
                 memory.writeU64(base.plus(8L * i), GDT[i]);
             }
         }
     }
 
-    private static void writeIdentityPageTables(GuestMemory memory) {
-        long pml4 = PAGE_TABLES_ADDRESS;
+    private static void writeIdentityPageTables(GuestMemory memory, long pml4) {
         long pdpt = pml4 + 0x1000;
         long firstPd = pdpt + 0x1000;
-        memory.zero(GuestAddress.of(pml4), PAGE_TABLES_END - PAGE_TABLES_ADDRESS);
+        memory.zero(GuestAddress.of(pml4), PAGE_TABLES_SIZE);
         memory.writeU64(GuestAddress.of(pml4), pdpt | PTE_PRESENT_WRITABLE);
         for (int gib = 0; gib < 4; gib++) {
             long pd = firstPd + 0x1000L * gib;

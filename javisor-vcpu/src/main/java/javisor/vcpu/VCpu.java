@@ -79,13 +79,17 @@ public final class VCpu implements ExitCompletion, AutoCloseable {
         fd.setLapic(FirmwareCpuState.withLegacyLints(fd.getLapic()));
     }
 
-    /** Puts the vCPU in {@code mode} at {@code entry}, with {@code registers} set on top of the mode's defaults. */
-    public void boot(EntryMode mode, GuestAddress entry, Map<Reg, Long> registers) {
+    /**
+     * Puts the vCPU in {@code mode} at {@code entry}, with {@code registers} set on top of the mode's defaults; the
+     * GDT and page tables the mode needs are written where {@code tables} says.
+     */
+    public void boot(EntryMode mode, GuestAddress entry, Map<Reg, Long> registers, BootTables tables) {
+        tables.checkFor(mode);
         SpecialRegs reset = fd.getSregs();
         SpecialRegs sregs = switch (mode) {
             case REAL_MODE_16 -> BootCpuState.realMode(reset, entry.value());
-            case PROTECTED_32 -> BootCpuState.protectedMode(reset, memory);
-            case LONG_64 -> BootCpuState.longMode(reset, memory);
+            case PROTECTED_32 -> BootCpuState.protectedMode(reset, memory, tables);
+            case LONG_64 -> BootCpuState.longMode(reset, memory, tables);
         };
         long ip = mode == EntryMode.REAL_MODE_16 ? BootCpuState.realModeIp(entry.value()) : entry.value();
         Regs regs = Regs.initial().with(Reg.RIP, ip);

@@ -124,8 +124,9 @@ final class VcpuControl {
             down[id] = false;
             attention.set(id, 0);
         }
+        // The boot vCPU's mode, and its GDT and page tables, where the loader placed them clear of the image.
         vcpu.boot(boot.mode(), GuestAddress.of(request.entry()),
-                Map.of(Regs.Reg.RDI, request.arg(), Regs.Reg.RSI, (long) id));
+                Map.of(Regs.Reg.RDI, request.arg(), Regs.Reg.RSI, (long) id), boot.tables());
         vcpu.makeRunnable();
         return 0;
     }

@@ -293,7 +293,7 @@ public final class Vm implements HypercallCaller, AutoCloseable {
         try {
             vcpu.configure(supportedCpuid, cpuCount);
             if (vcpuId == 0) {
-                vcpu.boot(boot.mode(), boot.entry(), boot.registers());
+                vcpu.boot(boot.mode(), boot.entry(), boot.registers(), boot.tables());
             }
             vcpu.attachToCurrentThread();
         } catch (RuntimeException e) {

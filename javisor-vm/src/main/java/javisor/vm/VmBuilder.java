@@ -18,7 +18,9 @@ import javisor.devices.I8042;
 import javisor.devices.IoPortBus;
 import javisor.devices.MmioBus;
 import javisor.devices.PowerOffPort;
+import javisor.devices.ResetAction;
 import javisor.devices.Serial16550;
+import javisor.devices.SystemControlPortA;
 import javisor.devices.VmControl;
 import javisor.memory.GuestAddress;
 import javisor.memory.GuestMemory;
@@ -275,15 +277,21 @@ public final class VmBuilder {
         return true;
     }
 
-    /** The keyboard controller (its reset line) and the CMOS RTC, which PC guests and Linux expect. */
+    /**
+     * The keyboard controller (its reset line), System Control Port A (fast A20 and fast reset) and the CMOS RTC,
+     * which PC guests and Linux expect. Both reset paths do what the config's {@code i8042_reset} says: a guest
+     * resets the machine through either, and should not find the two behaving differently.
+     */
     private static void attachPcDevices(IoPortBus ioPorts, VmControl control, I8042Reset reset,
                                         VmInterrupts interrupts, GuestMemory memory) {
-        I8042 i8042 = new I8042(control,
-                reset == I8042Reset.RESET ? I8042.ResetAction.RESET : I8042.ResetAction.STOP,
-                interrupts.line(I8042.KEYBOARD_IRQ), interrupts.line(I8042.AUX_IRQ));
+        ResetAction onReset = reset == I8042Reset.RESET ? ResetAction.RESET : ResetAction.STOP;
+        I8042 i8042 = new I8042(control, onReset, interrupts.line(I8042.KEYBOARD_IRQ),
+                interrupts.line(I8042.AUX_IRQ));
         // Two one-byte ranges: the system control port 0x61 between them belongs to someone else.
         ioPorts.register(new BusRange(I8042.DATA_PORT, 1), "i8042 data", i8042.dataPort());
         ioPorts.register(new BusRange(I8042.COMMAND_PORT, 1), "i8042 status/command", i8042.commandPort());
+        ioPorts.register(new BusRange(SystemControlPortA.PORT, SystemControlPortA.SIZE), "System Control Port A",
+                new SystemControlPortA(control, onReset));
         long below4g = 0;
         long above4g = 0;
         for (GuestRegion r : memory.regions()) {

@@ -83,6 +83,15 @@ class GuestBootTest {
     }
 
     @Test
+    void multibootKernelLinkedBelowOneMibBoots() {
+        // Linked at 0x8000, as QEMU's -kernel accepts: the GDT and the Multiboot information go around the image
+        // (issue #11), which the guest checks against EBX and sgdt.
+        CliRun r = CliRun.of("run", "--kernel", TestGuests.image("low8000.elf").toString());
+        assertThat(r.out()).isEqualTo("low8000: running at 0x00008000, boot data clear of the image\n");
+        assertThat(r.status()).as(r.err()).isEqualTo((0x70 << 1) | 1);
+    }
+
+    @Test
     void rawImageStartsInRealMode() throws IOException {
         Path cfg = config("real.toml", kernelSection(TestGuests.image("realmode.bin"), "kernel_format = \"raw\"",
                 "[0x0, 0x100000, 0x7, 0]"));

@@ -51,4 +51,15 @@ class QemuCompatibilityTest {
         assertThat(j.out()).isEqualTo(q.out());
         assertThat(j.status()).isEqualTo(q.status()).isEqualTo(85);
     }
+
+    @Test
+    void aKernelLinkedAt0x8000BootsAsUnderQemu() throws Exception {
+        TestGuests.requireKvm();
+        Path kernel = TestGuests.image("low8000.elf");
+        Result q = qemu(kernel, "microvm");
+        CliRun j = CliRun.of("run", "--kernel", kernel.toString());
+        assertThat(q.out()).isEqualTo("low8000: running at 0x00008000, boot data clear of the image\n");
+        assertThat(j.out()).isEqualTo(q.out());
+        assertThat(j.status()).isEqualTo(q.status()).isEqualTo((0x70 << 1) | 1);
+    }
 }

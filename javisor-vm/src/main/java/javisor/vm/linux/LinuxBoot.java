@@ -7,6 +7,7 @@ import java.util.Optional;
 
 import javisor.memory.GuestAddress;
 import javisor.sys.kvm.Regs;
+import javisor.vcpu.BootTables;
 import javisor.vcpu.EntryMode;
 import javisor.vm.loader.BootSpec;
 import javisor.vm.loader.ImageFormat;
@@ -48,10 +49,13 @@ public record LinuxBoot(Image image, LinuxEntry entryKind, EntryMode mode, Guest
         Objects.requireNonNull(bootInfo);
     }
 
-    /** The boot as the VM builder hands it to the vCPU, labelled with {@code format}. */
+    /**
+     * The boot as the VM builder hands it to the vCPU, labelled with {@code format}; the GDT and page tables go to
+     * their usual places, which {@link LinuxLayout} keeps free.
+     */
     public BootSpec bootSpec(ImageFormat format) {
         return new BootSpec(format, mode, entry, registers, GuestAddress.of(kernel.start()),
-                GuestAddress.of(kernel.end()));
+                GuestAddress.of(kernel.end()), BootTables.usual(mode));
     }
 
     /** Everything the boot wrote, for logs. */

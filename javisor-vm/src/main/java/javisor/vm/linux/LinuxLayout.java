@@ -6,10 +6,11 @@ import javisor.vm.loader.BootLayout;
 import javisor.vm.platform.PlatformLayout;
 
 /**
- * Where a Linux boot puts its structures in low memory, within and beside {@link BootLayout}:
+ * Where a Linux boot puts its structures in low memory: fixed places, unlike the ELF and Multiboot loaders, which
+ * move theirs out of the image's way ({@code BootPlacement}); a Linux kernel is never linked into low memory.
  *
  * <pre>
- *   [0x00000, 0x01000)  BootLayout.LOW_PAGE     the vCPU's GDT at 0x500
+ *   [0x00000, 0x01000)  BootLayout.LOW_PAGE     the vCPU's GDT at 0x500 (BootLayout.GDT)
  *   [0x06000, 0x07000)  PVH start info          hvm_start_info at 0x6000, module list at 0x6040, memory map at 0x6080
  *   [0x07000, 0x08000)  zero page               struct boot_params for the 64-bit boot protocol (as Firecracker)
  *   [0x09000, 0x0f000)  BootLayout.PAGE_TABLES  the identity map of the low 4 GiB
@@ -18,9 +19,10 @@ import javisor.vm.platform.PlatformLayout;
  *   0x100000 up         the bzImage's protected-mode kernel (or its pref_address); vmlinux at its p_paddr
  * </pre>
  *
- * Both the zero page and the PVH start info lie in {@link BootLayout#BOOT_DATA}, which the Multiboot loader
- * uses for the same purpose, so {@link BootLayout} needs no new range for them; the command line and the
- * BIOS area are new reservations that only a Linux boot makes, checked by the Linux loader itself.
+ * Both the zero page and the PVH start info lie in {@link BootLayout#BOOT_DATA}, the usual place of a Multiboot
+ * kernel's information structure; the command line and the BIOS area are reservations that only a Linux boot
+ * makes. The Linux loader checks all of them itself, and hands the vCPU the usual places of the GDT and page
+ * tables ({@code BootTables.usual}).
  */
 public final class LinuxLayout {
     /** A half-open range with a name, for messages. */

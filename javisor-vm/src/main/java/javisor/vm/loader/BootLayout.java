@@ -2,21 +2,23 @@ package javisor.vm.loader;
 
 import java.util.List;
 
-import javisor.memory.GuestAddress;
 import javisor.vcpu.BootCpuState;
 
 /**
- * The fixed low-memory layout shared by the image loaders and the vCPU's boot setup. Protected-mode and
- * long-mode boots (ELF and Multiboot) need the host to place structures in guest RAM before the first
- * instruction runs, so those images may not load into the {@link #RESERVED} ranges:
+ * Low memory as ELF and Multiboot boots use it. Protected-mode and long-mode boots need the host to place
+ * structures in guest RAM before the first instruction runs; each has a usual place, and goes elsewhere only
+ * when the image, its bss or its module is there ({@link BootPlacement} has the rule):
  *
  * <pre>
- *   [0x0000, 0x1000)  LOW_PAGE     real-mode IVT and BIOS data area; the vCPU's GDT at 0x500
- *   [0x6000, 0x8000)  BOOT_DATA    Multiboot information structure, memory map, module list, cmdline
- *   [0x9000, 0xf000)  PAGE_TABLES  the vCPU's identity-map page tables for long mode
+ *   [0x0000, 0x1000)  LOW_PAGE     real-mode IVT and BIOS data area: no image or module may load here
+ *   [0x0500, 0x0528)  GDT          the vCPU's GDT (usual place), ELF and Multiboot entries
+ *   [0x6000, 0x8000)  BOOT_DATA    Multiboot information, memory map, module list, cmdline (usual place)
+ *   [0x9000, 0xf000)  PAGE_TABLES  the identity-map page tables of a 64-bit ELF entry (usual place)
  * </pre>
  *
- * RAW images start in real mode with no host-built structures, so they may go anywhere in RAM.
+ * Only {@link #LOW_PAGE} is refused to images: a 32-bit entry has no page tables, and every structure moves
+ * out of an image's way. RAW images start in real mode with no host-built structures, so they may go
+ * anywhere in RAM.
  */
 public final class BootLayout {
     /** A half-open guest-physical range {@code [start, end)}. */
@@ -44,20 +46,24 @@ public final class BootLayout {
 
     public static final long PAGE_SIZE = 0x1000;
 
-    /** Real-mode IVT and BIOS data area, and the GDT the vCPU builds for protected and long mode. */
-    public static final Range LOW_PAGE = new Range("low page (IVT, BDA, GDT)", 0x0, 0x1000);
-    /** Where the vCPU puts its GDT; inside {@link #LOW_PAGE}. */
-    public static final GuestAddress GDT = GuestAddress.of(BootCpuState.GDT_ADDRESS);
-    /** The Multiboot information structure and everything it points to. */
-    public static final Range BOOT_DATA = new Range("boot data (Multiboot info)", 0x6000, 0x8000);
-    /** The Multiboot information structure itself, at the start of {@link #BOOT_DATA}. */
-    public static final GuestAddress MULTIBOOT_INFO = GuestAddress.of(BOOT_DATA.start());
-    /** Page tables for the long-mode identity map of the low 4 GiB. */
+    /** Real-mode IVT and BIOS data area, which a PC's firmware owns; the GDT's usual place is inside it. */
+    public static final Range LOW_PAGE = new Range("low page (IVT, BDA)", 0x0, 0x1000);
+    /** The usual place of the GDT the vCPU builds for protected and long mode. */
+    public static final Range GDT = new Range("GDT", BootCpuState.GDT_ADDRESS,
+            BootCpuState.GDT_ADDRESS + BootCpuState.GDT_SIZE);
+    /** The usual place of the Multiboot information structure and everything it points to. */
+    public static final Range BOOT_DATA = new Range("Multiboot information", 0x6000, 0x6000 + MultibootInfo.SIZE);
+    /** The usual place of the page tables for the long-mode identity map of the low 4 GiB. */
     public static final Range PAGE_TABLES = new Range("page tables", BootCpuState.PAGE_TABLES_ADDRESS,
-            BootCpuState.PAGE_TABLES_END);
+            BootCpuState.PAGE_TABLES_ADDRESS + BootCpuState.PAGE_TABLES_SIZE);
+    /**
+     * Where a boot structure goes when its usual place is taken: conventional memory above the low page and
+     * below the legacy VGA and option-ROM hole at 640 KiB, which a PC's memory map reports as usable.
+     */
+    public static final Range CONVENTIONAL = new Range("conventional memory", 0x1000, 0xa_0000);
 
-    /** The ranges ELF and Multiboot images may not load into. */
-    public static final List<Range> RESERVED = List.of(LOW_PAGE, BOOT_DATA, PAGE_TABLES);
+    /** The ranges ELF and Multiboot images, and Multiboot modules, may not load into. */
+    public static final List<Range> RESERVED = List.of(LOW_PAGE);
 
     /** The longest command line passed to a Multiboot kernel, in bytes, not counting the NUL. */
     public static final int MAX_CMDLINE_BYTES = 4095;

@@ -5,6 +5,7 @@ import java.util.Objects;
 
 import javisor.memory.GuestAddress;
 import javisor.sys.kvm.Regs;
+import javisor.vcpu.BootTables;
 import javisor.vcpu.EntryMode;
 
 /**
@@ -17,9 +18,11 @@ import javisor.vcpu.EntryMode;
  * @param imageStart the lowest guest-physical address the kernel image occupies
  * @param imageEnd   the address just past the highest byte the kernel image occupies, including zeroed
  *                   memory (bss); the ramdisk and boot data are not part of the image
+ * @param tables     where the vCPU writes the GDT and page tables {@code mode} needs (for every vCPU it boots
+ *                   in that mode, so for vCPUs started later too)
  */
 public record BootSpec(ImageFormat format, EntryMode mode, GuestAddress entry, Map<Regs.Reg, Long> registers,
-                       GuestAddress imageStart, GuestAddress imageEnd) {
+                       GuestAddress imageStart, GuestAddress imageEnd, BootTables tables) {
     public BootSpec {
         Objects.requireNonNull(format, "format");
         Objects.requireNonNull(mode, "mode");
@@ -27,5 +30,7 @@ public record BootSpec(ImageFormat format, EntryMode mode, GuestAddress entry, M
         registers = Map.copyOf(registers);
         Objects.requireNonNull(imageStart, "imageStart");
         Objects.requireNonNull(imageEnd, "imageEnd");
+        Objects.requireNonNull(tables, "tables");
+        tables.checkFor(mode);
     }
 }

@@ -6,9 +6,13 @@ import java.util.Map;
 
 import javisor.memory.GuestAddress;
 import javisor.memory.GuestMemory;
+import javisor.vcpu.BootTables;
 import javisor.vcpu.EntryMode;
 
-/** Loads an ELF executable's PT_LOAD segments: ELF32 is entered in 32-bit protected mode, ELF64 in long mode. */
+/**
+ * Loads an ELF executable's PT_LOAD segments: ELF32 is entered in 32-bit protected mode, ELF64 in long mode.
+ * The GDT, and for ELF64 the identity-map page tables, go where {@link BootPlacement} finds room for them.
+ */
 final class ElfLoader {
     private ElfLoader() {
     }
@@ -29,9 +33,21 @@ final class ElfLoader {
             LoadPlan.checkNotReserved(r);
             all.add(r);
         });
+        new LoadPlan(all).check(memory); // the image's own faults first, before looking for room beside it
+
+        BootPlacement places = new BootPlacement(memory, all);
+        GuestAddress gdt = GuestAddress.of(places.place(BootLayout.GDT));
+        all.add(LoadSegment.zeroed(BootLayout.GDT.name(), gdt.value(), BootLayout.GDT.size()));
+        BootTables tables = BootTables.gdtOnly(gdt);
+        if (mode == EntryMode.LONG_64) { // paging is off at a 32-bit entry: page tables only for a 64-bit one
+            GuestAddress pageTables = GuestAddress.of(places.place(BootLayout.PAGE_TABLES));
+            all.add(LoadSegment.zeroed(BootLayout.PAGE_TABLES.name(), pageTables.value(),
+                    BootLayout.PAGE_TABLES.size()));
+            tables = BootTables.withPageTables(gdt, pageTables);
+        }
         new LoadPlan(all).apply(memory);
         return new BootSpec(ImageFormat.ELF, mode, GuestAddress.of(kernel.entry()), Map.of(),
-                GuestAddress.of(kernel.start()), GuestAddress.of(kernel.end()));
+                GuestAddress.of(kernel.start()), GuestAddress.of(kernel.end()), tables);
     }
 
     static void checkEntryBelow4G(KernelImage kernel, String why) {

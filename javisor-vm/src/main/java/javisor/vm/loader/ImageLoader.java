@@ -9,7 +9,8 @@ import javisor.memory.GuestMemoryException;
  * Loads a guest image into guest memory and says how to enter it. Formats: RAW (flat binary, real
  * mode), ELF (PT_LOAD segments; ELF32 in protected mode, ELF64 in long mode) and Multiboot v1 (a.out
  * kludge or ELF, with the Multiboot information structure). ELF and Multiboot images may not load into
- * {@link BootLayout#RESERVED}.
+ * {@link BootLayout#RESERVED}; their boot structures (GDT, Multiboot information, page tables) go where
+ * {@link BootPlacement} finds room beside them.
  *
  * <p>Every problem with the image or with where it would go is an {@link ImageException}. Everything is
  * checked before the first byte is written, so a failed load leaves guest memory untouched.

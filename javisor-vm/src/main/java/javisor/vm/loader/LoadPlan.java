@@ -76,12 +76,15 @@ record LoadPlan(List<LoadSegment> segments) {
         return String.join(" ", parts);
     }
 
-    /** Rejects a kernel or ramdisk segment that would overwrite the vCPU's boot structures. */
+    /**
+     * Rejects a kernel or ramdisk segment in the low page: a PC's firmware owns the real-mode interrupt vectors
+     * and BIOS data there. The boot structures need no reservation: they are placed around the image.
+     */
     static void checkNotReserved(LoadSegment s) {
         for (BootLayout.Range r : BootLayout.RESERVED) {
             if (s.memSize() != 0 && r.overlaps(s.start(), s.end())) {
-                throw new ImageException(s + " overlaps the reserved " + r
-                        + ", where the vCPU's boot structures go; link the image above 0xd000");
+                throw new ImageException(s + " overlaps the reserved " + r + ", the real-mode interrupt vectors "
+                        + "and BIOS data area; link the image at or above " + Hex.of(r.end()));
             }
         }
     }

@@ -28,6 +28,11 @@ record LoadSegment(String name, long start, byte[] source, int sourceOffset, int
         return new LoadSegment(name, start, data, 0, data.length, data.length);
     }
 
+    /** A segment of {@code size} zeroed bytes: room for a structure the vCPU writes when it boots. */
+    static LoadSegment zeroed(String name, long start, long size) {
+        return new LoadSegment(name, start, new byte[0], 0, 0, size);
+    }
+
     /** The address just past the segment (exclusive). */
     long end() {
         return start + memSize;

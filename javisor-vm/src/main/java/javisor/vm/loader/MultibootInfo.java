@@ -9,9 +9,10 @@ import java.util.Optional;
 import javisor.memory.GuestRegion;
 
 /**
- * Builds the Multiboot v1 information structure and everything it points to as one block for
- * {@link BootLayout#BOOT_DATA}. Fixed offsets inside the block, so a reader of a guest dump can find
- * each piece:
+ * Builds the Multiboot v1 information structure and everything it points to as one {@link #SIZE}-byte block
+ * (Multiboot Specification 0.6.96, 3.3 "Boot information format"), for the address {@link BootPlacement}
+ * chose: {@link BootLayout#BOOT_DATA} unless the image is there. Fixed offsets inside the block, so a reader
+ * of a guest dump can find each piece:
  *
  * <pre>
  *   +0x000  information structure (116 bytes)
@@ -36,6 +37,8 @@ final class MultibootInfo {
     static final int CMDLINE_OFFSET = 0x1000;
     static final int MMAP_ENTRY_SIZE = 24;
     static final int MAX_MMAP_ENTRIES = (CMDLINE_OFFSET - MMAP_OFFSET) / MMAP_ENTRY_SIZE;
+    /** The whole block: the structure, lists and names in the first page, the command line in the second. */
+    static final int SIZE = 0x2000;
 
     static final String LOADER_NAME = "Javisor";
     static final int MMAP_AVAILABLE = 1;
@@ -65,15 +68,20 @@ final class MultibootInfo {
         return bytes;
     }
 
-    /** The block for {@link BootLayout#BOOT_DATA}, whose addresses assume it is loaded there. */
-    static byte[] build(List<GuestRegion> regions, String cmdline, Optional<Module> module) {
-        byte[] cmd = cmdlineBytes(cmdline);
+    /** Rejects what the block cannot hold, before anything is placed or written. */
+    static void check(List<GuestRegion> regions, String cmdline) {
+        cmdlineBytes(cmdline);
         if (regions.size() > MAX_MMAP_ENTRIES) {
             throw new ImageException("the guest has " + regions.size() + " memory regions, but the Multiboot "
-                    + "memory map in " + BootLayout.BOOT_DATA + " holds at most " + MAX_MMAP_ENTRIES);
+                    + "memory map holds at most " + MAX_MMAP_ENTRIES);
         }
-        long base = BootLayout.BOOT_DATA.start();
-        ByteBuffer b = ByteBuffer.allocate((int) BootLayout.BOOT_DATA.size()).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** The block, whose pointers assume it is loaded at {@code base} (below 4 GiB: they are 32-bit). */
+    static byte[] build(List<GuestRegion> regions, String cmdline, Optional<Module> module, long base) {
+        check(regions, cmdline);
+        byte[] cmd = cmdlineBytes(cmdline);
+        ByteBuffer b = ByteBuffer.allocate(SIZE).order(ByteOrder.LITTLE_ENDIAN);
 
         b.putInt(0, FLAG_MEMORY | FLAG_CMDLINE | FLAG_MODS | FLAG_MMAP | FLAG_LOADER_NAME);
         b.putInt(4, kib(contiguousRam(regions, 0), LOWER_MEMORY_LIMIT));

@@ -8,12 +8,14 @@ import java.util.Optional;
 import javisor.memory.GuestAddress;
 import javisor.memory.GuestMemory;
 import javisor.sys.kvm.Regs;
+import javisor.vcpu.BootTables;
 import javisor.vcpu.EntryMode;
 
 /**
- * Loads a Multiboot v1 kernel (a.out kludge or ELF) and writes the Multiboot information structure to
- * {@link BootLayout#BOOT_DATA}; the kernel is entered in 32-bit protected mode with EAX = 0x2BADB002 and
- * EBX = the information structure's address.
+ * Loads a Multiboot v1 kernel (a.out kludge or ELF) and writes the Multiboot information structure where
+ * {@link BootPlacement} finds room for it, clear of the kernel and its module; the kernel is entered in 32-bit
+ * protected mode with EAX = 0x2BADB002 and EBX = the information structure's address (Multiboot
+ * Specification 0.6.96, 3.2 "Machine state"). A 32-bit entry has paging off, so no page tables are placed.
  */
 final class MultibootLoader {
     private static final String REACH = "32-bit code with paging off";
@@ -40,15 +42,23 @@ final class MultibootLoader {
             LoadPlan.checkBelow4G(m, "a 32-bit Multiboot module field");
             all.add(m);
         });
+        MultibootInfo.check(memory.regions(), request.cmdline());
+        new LoadPlan(all).check(memory); // the image's own faults first, before looking for room beside it
+
+        BootPlacement places = new BootPlacement(memory, all);
+        long gdt = places.place(BootLayout.GDT);
+        long infoAddress = places.place(BootLayout.BOOT_DATA);
         byte[] info = MultibootInfo.build(memory.regions(), request.cmdline(),
-                module.map(m -> new MultibootInfo.Module(m.start(), m.end())));
-        all.add(LoadSegment.of("Multiboot boot data", BootLayout.BOOT_DATA.start(), info));
+                module.map(m -> new MultibootInfo.Module(m.start(), m.end())), infoAddress);
+        all.add(LoadSegment.zeroed(BootLayout.GDT.name(), gdt, BootLayout.GDT.size()));
+        all.add(LoadSegment.of(BootLayout.BOOT_DATA.name(), infoAddress, info));
         new LoadPlan(all).apply(memory);
 
         return new BootSpec(ImageFormat.MULTIBOOT, EntryMode.PROTECTED_32, GuestAddress.of(kernel.entry()),
                 Map.of(Regs.Reg.RAX, Integer.toUnsignedLong(MultibootHeader.BOOTLOADER_MAGIC),
-                        Regs.Reg.RBX, BootLayout.MULTIBOOT_INFO.value()),
-                GuestAddress.of(kernel.start()), GuestAddress.of(kernel.end()));
+                        Regs.Reg.RBX, infoAddress),
+                GuestAddress.of(kernel.start()), GuestAddress.of(kernel.end()),
+                BootTables.gdtOnly(GuestAddress.of(gdt)));
     }
 
     private static KernelImage elfKernel(byte[] image, MultibootHeader header) {

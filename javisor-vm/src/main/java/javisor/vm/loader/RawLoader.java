@@ -7,6 +7,7 @@ import java.util.Map;
 import javisor.memory.GuestAddress;
 import javisor.memory.GuestMemory;
 import javisor.vcpu.BootCpuState;
+import javisor.vcpu.BootTables;
 import javisor.vcpu.EntryMode;
 
 /** Copies a flat binary to the load address, to be entered in 16-bit real mode. */
@@ -31,6 +32,6 @@ final class RawLoader {
         Ramdisk.atGivenAddress(request, ImageFormat.RAW).ifPresent(all::add);
         new LoadPlan(all).apply(memory);
         return new BootSpec(ImageFormat.RAW, EntryMode.REAL_MODE_16, GuestAddress.of(entry), Map.of(),
-                GuestAddress.of(load), GuestAddress.of(segment.end()));
+                GuestAddress.of(load), GuestAddress.of(segment.end()), BootTables.NONE);
     }
 }

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 
 import javisor.memory.GuestAddress;
 import javisor.memory.GuestMemory;
+import javisor.vcpu.BootTables;
 import javisor.vcpu.EntryMode;
 
 class ElfLoadingTest {
@@ -54,7 +55,8 @@ class ElfLoadingTest {
         BootSpec spec = ImageLoader.load(memory, image, ELF);
 
         assertThat(spec).isEqualTo(new BootSpec(ImageFormat.ELF, EntryMode.PROTECTED_32, GuestAddress.of(0x100010),
-                Map.of(), GuestAddress.of(0x100000), GuestAddress.of(0x100800)));
+                Map.of(), GuestAddress.of(0x100000), GuestAddress.of(0x100800),
+                BootTables.gdtOnly(GuestAddress.of(0x500))));
     }
 
     @Test
@@ -66,6 +68,8 @@ class ElfLoadingTest {
         assertThat(spec.mode()).isEqualTo(EntryMode.LONG_64);
         assertThat(spec.entry()).isEqualTo(GuestAddress.of(0x100000));
         assertThat(spec.registers()).isEmpty();
+        assertThat(spec.tables()).as("the usual places, which an image at 1 MiB leaves free")
+                .isEqualTo(BootTables.withPageTables(GuestAddress.of(0x500), GuestAddress.of(0x9000)));
     }
 
     @Test

@@ -120,16 +120,19 @@ class HostileImageTest {
                         "not inside the file bytes"),
                 row("entry in bss", elf64(0x100000, 0x100, 0x1000, 0x100800), ELF, "not inside the file bytes"),
                 row("ELF in the low page", elf64(0x800, 0x100, 0x100, 0x800), ELF, "reserved low page"),
-                row("ELF over the boot data", elf64(0x7000, 0x100, 0x100, 0x7000), ELF, "reserved boot data"),
-                row("ELF over the page tables", elf64(0xc000, 0x100, 0x2000, 0xc000), ELF, "reserved page tables"),
+                row("ELF64 leaving no room for page tables", elf64(0x1000, 0x100, 0x1ff000, 0x1000), ELF,
+                        "no room for the page tables (0x6000 bytes): its usual place [0x9000, 0xf000) overlaps"),
                 row("ELF32 segment crossing 4 GiB", ElfBuilder.elf32().entry(0xffff_f000L)
                         .load(0xffff_f000L, new byte[0x100], 0x2000).build(), ELF, "extends above 4 GiB"),
                 row("ELF64 entry above 4 GiB", elf64(0x1_0000_0000L, 0x100, 0x100, 0x1_0000_0000L), ELF,
                         "above 4 GiB"),
                 row("ELF ramdisk without an address", elf64(), ELF.withRamdisk(new byte[16], Optional.empty()),
                         "no ramdisk address"),
-                row("ELF ramdisk over the page tables", elf64(),
-                        ELF.withRamdisk(new byte[16], Optional.of(GuestAddress.of(0x9000))), "reserved page tables"),
+                row("ELF ramdisk in the low page", elf64(),
+                        ELF.withRamdisk(new byte[16], Optional.of(GuestAddress.of(0x400))), "reserved low page"),
+                row("ELF64 and ramdisk leaving no room for page tables", elf64(0x1000, 0x100, 0x100, 0x1000),
+                        ELF.withRamdisk(new byte[0x1fe000], Optional.of(GuestAddress.of(0x2000))),
+                        "no room for the page tables (0x6000 bytes)"),
                 // RAW
                 row("RAW larger than guest RAM", new byte[3 << 20], raw(0, 0), "more than all of guest RAM"),
                 row("RAW running off the end of RAM", new byte[0x120000], raw(0xf0000, 0xf0000),
@@ -173,12 +176,12 @@ class HostileImageTest {
                 row("entry_addr in bss", aout(0x100000, 0x100000, 0, 0x110000, 0x108000), AUTO, "entry_addr"),
                 row("bss larger than RAM", aout(0x100000, 0x100000, 0, 0xf000_0000L, 0x100020), AUTO,
                         "more than all of guest RAM"),
-                row("kernel over the boot data", MultibootImages.aoutKernel(0x7000, new byte[0x40], 0), AUTO,
-                        "reserved boot data"),
                 row("kernel in the low page", MultibootImages.aoutKernel(0x100, new byte[0x40], 0), AUTO,
                         "reserved low page"),
-                row("kernel bss over the page tables", MultibootImages.aoutKernel(0x8000, new byte[0x40], 0x2000),
-                        AUTO, "reserved page tables"),
+                row("kernel leaving no room for the Multiboot information",
+                        MultibootImages.aoutKernel(0x1000, new byte[0x40], 0x200000 - 0x1000 - 32 - 0x40), AUTO,
+                        "no room for the Multiboot information (0x2000 bytes): its usual place [0x6000, 0x8000) "
+                                + "overlaps Multiboot a.out image [0x1000, 0x200000)"),
                 // Multiboot info and module
                 row("command line too long", kernel(), MB.withCmdline("x".repeat(4096)), "at most 4095"),
                 row("command line too long in UTF-8", kernel(), MB.withCmdline("\u00e9".repeat(2048)), "at most 4095"),
@@ -191,8 +194,12 @@ class HostileImageTest {
                         "more than all of guest RAM"),
                 row("ramdisk running off RAM", kernel(), MB.withRamdisk(new byte[0x2000],
                         Optional.of(GuestAddress.of(0x1ff000))), "not inside guest RAM"),
-                row("ramdisk over the page tables", kernel(), MB.withRamdisk(new byte[0x100],
-                        Optional.of(GuestAddress.of(0x9000))), "reserved page tables"),
+                row("ramdisk in the low page", kernel(), MB.withRamdisk(new byte[0x100],
+                        Optional.of(GuestAddress.of(0x0))), "reserved low page"),
+                row("kernel and ramdisk leaving no room for the Multiboot information",
+                        MultibootImages.aoutKernel(0x1000, new byte[0x40], 0x100000 - 0x1000 - 32 - 0x40),
+                        MB.withRamdisk(new byte[0x100000], Optional.of(GuestAddress.of(0x100000))),
+                        "no room for the Multiboot information (0x2000 bytes)"),
                 row("ramdisk above 4 GiB", kernel(), MB.withRamdisk(new byte[0x100],
                         Optional.of(GuestAddress.of(0x1_0000_0000L))), "above 4 GiB"));
     }
@@ -221,11 +228,17 @@ class HostileImageTest {
     }
 
     @Test
-    void rejectsMultibootWhenTheBootDataAreaIsNotRam() {
+    void rejectsMultibootWhenNoRamIsLeftForTheGdt() {
         try (GuestMemory highOnly = TestMemory.of(0x100000, 0x100000)) {
-            assertThatThrownBy(() -> ImageLoader.load(highOnly, kernel(), MB))
-                    .isInstanceOf(ImageException.class)
-                    .hasMessageContaining("Multiboot boot data [0x6000, 0x8000) is not inside guest RAM");
+            byte[] fillsRam = MultibootImages.aoutKernel(0x100000, new byte[0x40], 0x100000 - 32 - 0x40);
+
+            assertThatThrownBy(() -> ImageLoader.load(highOnly, fillsRam, MB))
+                    .isExactlyInstanceOf(ImageException.class)
+                    .hasMessage("no room for the GDT (0x28 bytes): its usual place [0x500, 0x528) is not all "
+                            + "writable RAM; no 4 KiB boundary in conventional memory [0x1000, 0xa0000) leaves it "
+                            + "clear of Multiboot a.out image [0x100000, 0x200000) in writable RAM; and at 0x200000, "
+                            + "after the highest loaded byte, it is not all writable RAM");
+            assertThat(TestMemory.allZero(highOnly)).as("guest memory untouched").isTrue();
         }
     }
 }

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 
 import javisor.memory.GuestAddress;
 import javisor.memory.GuestMemory;
+import javisor.sys.kvm.Regs;
 
 /** The information structure as a kernel reads it back. */
 class MultibootInfoTest {
@@ -23,8 +24,9 @@ class MultibootInfoTest {
         byte[] image = MultibootImages.aoutKernel(0x100000, Bytes.pattern(0x100, 1), 0);
         LoadRequest request = LoadRequest.of(ImageFormat.MULTIBOOT, GuestAddress.ZERO, GuestAddress.ZERO)
                 .withCmdline(cmdline);
-        ImageLoader.load(memory, image, request);
-        return MultibootInfoReader.read(memory, BootLayout.MULTIBOOT_INFO.value());
+        BootSpec spec = ImageLoader.load(memory, image, request);
+        assertThat(spec.registers().get(Regs.Reg.RBX)).as("the usual place").isEqualTo(BootLayout.BOOT_DATA.start());
+        return MultibootInfoReader.read(memory, BootLayout.BOOT_DATA.start());
     }
 
     @Test

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import javisor.memory.GuestAddress;
 import javisor.memory.GuestMemory;
 import javisor.sys.kvm.Regs;
+import javisor.vcpu.BootTables;
 import javisor.vcpu.EntryMode;
 
 class MultibootLoadingTest {
@@ -89,7 +90,8 @@ class MultibootLoadingTest {
         assertThat(spec).isEqualTo(new BootSpec(ImageFormat.MULTIBOOT, EntryMode.PROTECTED_32,
                 GuestAddress.of(0x100020),
                 Map.of(Regs.Reg.RAX, 0x2BADB002L, Regs.Reg.RBX, 0x6000L),
-                GuestAddress.of(0x100000), GuestAddress.of(0x100000 + image.length + 0x1000)));
+                GuestAddress.of(0x100000), GuestAddress.of(0x100000 + image.length + 0x1000),
+                BootTables.gdtOnly(GuestAddress.of(0x500))));
     }
 
     @Test

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 
 import javisor.memory.GuestAddress;
 import javisor.memory.GuestMemory;
+import javisor.vcpu.BootTables;
 import javisor.vcpu.EntryMode;
 
 class RawLoadingTest {
@@ -41,11 +42,11 @@ class RawLoadingTest {
         BootSpec spec = ImageLoader.load(memory, Bytes.pattern(0x300, 1), raw(0x7c00, 0x7c10));
 
         assertThat(spec).isEqualTo(new BootSpec(ImageFormat.RAW, EntryMode.REAL_MODE_16, GuestAddress.of(0x7c10),
-                Map.of(), GuestAddress.of(0x7c00), GuestAddress.of(0x7f00)));
+                Map.of(), GuestAddress.of(0x7c00), GuestAddress.of(0x7f00), BootTables.NONE));
     }
 
     @Test
-    void mayLoadIntoTheRangesReservedForProtectedModeBoots() {
+    void mayLoadOverTheUsualPlacesOfTheBootStructures() {
         BootSpec spec = ImageLoader.load(memory, Bytes.pattern(0x5000, 3), raw(0x8000, 0x9000));
 
         assertThat(spec.entry()).isEqualTo(GuestAddress.of(0x9000));
