@@ -10,6 +10,8 @@
 #   javisor.halt      reboot (through the i8042: boot with reboot=k) once the modules are loaded, instead of a shell
 #   javisor.poweroff  power off (ACPI: the DSDT's \_S5 and the sleep control register) once the modules are loaded
 #   javisor.acpid     run busybox acpid, which powers off when the ACPI power button is pressed (vm stop -g)
+#   javisor.virtiotest  exercise the virtio devices: read and write /dev/vda (its first bytes, its serial, a
+#                     write of sector 1 flushed with fsync), read /dev/hwrng, write to /dev/hvc0
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
@@ -78,18 +80,37 @@ for m in ${load[*]}; do
   if modprobe "\$m"; then echo "javisor-initramfs: loaded \$m"; else echo "javisor-initramfs: FAILED to load \$m"; fi
 done
 echo "javisor-initramfs: virtio devices: \$(ls /sys/bus/virtio/devices 2>/dev/null | tr '\n' ' ')"
+if grep -qw javisor.virtiotest /proc/cmdline; then
+  if [ -b /dev/vda ]; then
+    echo "javisor-initramfs: vda \$(cat /sys/block/vda/size) sectors, read-only \$(cat /sys/block/vda/ro), serial \$(cat /sys/block/vda/serial 2>/dev/null)"
+    echo "javisor-initramfs: vda starts with \$(dd if=/dev/vda bs=16 count=1 2>/dev/null)"
+    if printf 'written by linux' | dd of=/dev/vda bs=512 seek=1 conv=sync,fsync 2>/dev/null; then
+      echo "javisor-initramfs: vda sector 1 written and flushed"
+    else
+      echo "javisor-initramfs: vda write failed"
+    fi
+  fi
+  if [ -c /dev/hwrng ]; then
+    echo "javisor-initramfs: hwrng \$(cat /sys/class/misc/hw_random/rng_current) gave \$(dd if=/dev/hwrng bs=16 count=1 2>/dev/null | od -An -tx1 | tr -d ' \\n')"
+  fi
+  if [ -c /dev/hvc0 ]; then
+    echo "hello from hvc0" > /dev/hvc0 && echo "javisor-initramfs: wrote hvc0"
+  fi
+fi
 if grep -qw javisor.halt /proc/cmdline; then
   echo "javisor-initramfs: halting"
   reboot -f
 fi
 if grep -qw javisor.poweroff /proc/cmdline; then
-  echo "javisor-initramfs: powering off"
+  # Through /dev/kmsg: printk reaches the serial console before poweroff -f, a tty write might not.
+  echo "javisor-initramfs: powering off" > /dev/kmsg
   poweroff -f
 fi
 if grep -qw javisor.acpid /proc/cmdline; then
-  # busybox acpid runs CONFDIR/PWRF/00000080 (through run-parts) when the power button is pressed.
+  # busybox acpid runs CONFDIR/PWRF/00000080 (through run-parts) when the power button is pressed; its stdout
+  # is acpid's log, so the script tells the console through /dev/kmsg.
   mkdir -p /etc/acpi/PWRF
-  printf '#!/bin/sh\necho "javisor-initramfs: power button pressed, powering off"\npoweroff -f\n' \
+  printf '#!/bin/sh\necho "javisor-initramfs: power button pressed, powering off" > /dev/kmsg\npoweroff -f\n' \
     > /etc/acpi/PWRF/00000080
   chmod +x /etc/acpi/PWRF/00000080
   acpid -f -c /etc/acpi -l /tmp/acpid.log &

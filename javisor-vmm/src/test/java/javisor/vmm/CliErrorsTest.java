@@ -26,7 +26,10 @@ class CliErrorsTest {
             "run --kernel k --cpus 0          | --cpus must be between 1 and 1024, got 0",
             "run --kernel k --memory lots     | --memory expects a number, got 'lots'",
             "run --kernel k --bogus 1         | unknown option --bogus",
-            "run --cmdline x cfg.toml         | --initrd and --cmdline go with --kernel",
+            "run --cmdline x cfg.toml         | --initrd, --cmdline and --drive go with --kernel",
+            "run --drive d.img cfg.toml       | --initrd, --cmdline and --drive go with --kernel",
+            "run --kernel k --drive ,readonly | expected PATH[,readonly], got \",readonly\"",
+            "run --kernel k --drive d.img,rw  | unknown option \"rw\" in \"d.img,rw\"",
     })
     void badCommandLines(String args, String message) {
         CliRun r = CliRun.of(args.split(" "));

@@ -134,6 +134,54 @@ class LinuxBootTest {
     }
 
     @Test
+    @Timeout(420)
+    void stockLinuxUsesVirtioBlkConsoleAndRngAndItsFlushedWritesAreInTheFile() throws Exception {
+        // Debian's own virtio_mmio, virtio_blk, virtio_console and virtio_rng, found through the DSDT (LNRO0005).
+        byte[] disk = new byte[1 << 20];
+        byte[] marker = "JAVISOR-DISK-OK!".getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(marker, 0, disk, 0, marker.length);
+        Path image = Files.write(tmp.resolve("disk.img"), disk);
+        Path hvc = tmp.resolve("hvc0.out");
+        String cmdline = "console=ttyS0 noxsave panic=-1 javisor.virtiotest javisor.poweroff";
+        Path config = tmp.resolve("virtio.toml");
+        Files.writeString(config, """
+                [base]
+                id = 3
+                name = "linux-virtio"
+                vm_type = 2
+                cpu_num = 1
+
+                [kernel]
+                entry_point = 0x0
+                kernel_path = "%s"
+                kernel_load_addr = 0x0
+                ramdisk_path = "%s"
+                cmdline = "%s"
+                memory_regions = [[0x0, 0x1000_0000, 0x7, 0]]
+
+                [devices]
+                emu_devices = [
+                    { name = "javisor-disk", base_gpa = 0xd000_0000, length = 0x1000, irq_id = 16, emu_type = 0xE1,
+                      cfg_list = [], path = "disk.img" },
+                    ["hvc", 0xd000_1000, 0x1000, 17, 0xE3, [], "hvc0.out"],
+                    ["rng", 0xd000_2000, 0x1000, 18, 0xE4, [1_000_000]],
+                ]
+                """.formatted(kernel.vmlinux(), kernel.initramfs(), cmdline));
+        Boot b = boot(VmConfig.load(config), console -> false, Duration.ofSeconds(360));
+        assertThat(b.console()).as("the guest's account")
+                .contains("javisor-initramfs: vda 2048 sectors, read-only 0, serial javisor-disk")
+                .contains("javisor-initramfs: vda starts with JAVISOR-DISK-OK!")
+                .contains("javisor-initramfs: vda sector 1 written and flushed")
+                .containsPattern("javisor-initramfs: hwrng virtio_rng\\.0 gave [0-9a-f]{32}")
+                .contains("javisor-initramfs: wrote hvc0");
+        assertThat(b.stop()).as("powered off; console:\n" + b.console()).isEqualTo(new StopReason.PowerOff());
+        byte[] after = Files.readAllBytes(image);
+        assertThat(new String(after, 512, 16, StandardCharsets.US_ASCII)).isEqualTo("written by linux");
+        // The bytes exactly as the guest's hvc0 tty sent them: its onlcr turns "\n" into "\r\n".
+        assertThat(Files.readString(hvc)).isEqualTo("hello from hvc0\r\n");
+    }
+
+    @Test
     @Timeout(360)
     void linuxPowersOffThroughAcpi() throws Exception {
         // poweroff -f: the kernel finds \_S5 in the DSDT and writes SLP_EN with its sleep type to the FADT's sleep
@@ -184,7 +232,8 @@ class LinuxBootTest {
 
                 [devices]
                 """.formatted(kernel.vmlinux(), cmdline));
-        Boot b = boot(VmConfig.load(config), console -> console.contains("0 hotplug CPUs\n"),
+        // The serial console ends each line with "\r\n"; waiting for it means the whole line is in.
+        Boot b = boot(VmConfig.load(config), console -> console.contains("0 hotplug CPUs\r\n"),
                 Duration.ofSeconds(200));
         assertThat(b.console())
                 .contains("Command line: " + cmdline)
