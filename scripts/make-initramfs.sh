@@ -10,6 +10,7 @@
 #   javisor.halt      reboot (through the i8042: boot with reboot=k) once the modules are loaded, instead of a shell
 #   javisor.poweroff  power off (ACPI: the DSDT's \_S5 and the sleep control register) once the modules are loaded
 #   javisor.acpid     run busybox acpid, which powers off when the ACPI power button is pressed (vm stop -g)
+#   root=DEV         mount DEV (ext4) and switch to it, starting its /sbin/init (after the javisor.* steps)
 #   javisor.virtiotest  exercise the virtio devices: read and write /dev/vda (its first bytes, its serial, a
 #                     write of sector 1 flushed with fsync), read /dev/hwrng, write to /dev/hvc0
 set -euo pipefail
@@ -38,7 +39,10 @@ wanted=(
   net/vmw_vsock/vsock.ko net/vmw_vsock/vmw_vsock_virtio_transport_common.ko
   net/vmw_vsock/vmw_vsock_virtio_transport.ko
   drivers/acpi/button.ko drivers/input/evdev.ko
+  fs/ext4/ext4.ko fs/jbd2/jbd2.ko fs/mbcache.ko lib/crc16.ko crypto/crc32c_generic.ko
 )
+# ext4 (and jbd2, mbcache, crc16) for a root file system on a virtio disk; crc32c_generic for its metadata
+# checksums, which ext4 asks the crypto API for (loaded before it, not left to a request_module at mount time).
 # button: the ACPI power button (PNP0C0C) as an input device; evdev: its /dev/input/event* for acpid.
 load=(virtio_mmio virtio_pci virtio_blk virtio_net virtio_console virtio_rng vmw_vsock_virtio_transport button evdev)
 
@@ -115,6 +119,21 @@ if grep -qw javisor.acpid /proc/cmdline; then
   chmod +x /etc/acpi/PWRF/00000080
   acpid -f -c /etc/acpi -l /tmp/acpid.log &
   echo "javisor-initramfs: acpid listening on \$(ls /dev/input 2>/dev/null | tr '\n' ' ')"
+fi
+root=
+for word in \$(cat /proc/cmdline); do
+  case \$word in root=*) root=\${word#root=} ;; esac
+done
+if [ -n "\$root" ]; then
+  modprobe crc32c_generic && modprobe ext4 || echo "javisor-initramfs: FAILED to load ext4"
+  mkdir -p /newroot
+  if mount -t ext4 "\$root" /newroot; then
+    echo "javisor-initramfs: mounted \$root (ext4); starting its /sbin/init"
+    mount --move /dev /newroot/dev
+    umount /proc /sys
+    exec switch_root /newroot /sbin/init
+  fi
+  echo "javisor-initramfs: could not mount \$root as ext4"
 fi
 echo "javisor-initramfs: ready"
 exec setsid cttyhack sh

@@ -20,8 +20,9 @@ import static org.junit.jupiter.api.Assertions.fail;
  * @param vmlinux   the ELF kernel extracted from the bzImage
  * @param bzImage   the distribution's compressed kernel
  * @param initramfs a gzip'd cpio with busybox and the virtio modules
+ * @param busybox   Debian's busybox-static, a static x86-64 executable
  */
-record DebianKernel(String version, Path vmlinux, Path bzImage, Path initramfs) {
+record DebianKernel(String version, Path vmlinux, Path bzImage, Path initramfs, Path busybox) {
     private static final int UNREACHABLE = 3;
     private static final long SCRIPT_TIMEOUT_MINUTES = 10;
 
@@ -30,8 +31,8 @@ record DebianKernel(String version, Path vmlinux, Path bzImage, Path initramfs) 
         Map<String, String> fetched = keyValues(run(scripts.resolve("fetch-debian-kernel.sh")));
         String initramfs = run(scripts.resolve("make-initramfs.sh")).strip();
         DebianKernel k = new DebianKernel(fetched.get("version"), Path.of(fetched.get("vmlinux")),
-                Path.of(fetched.get("bzimage")), Path.of(initramfs));
-        for (Path p : new Path[] {k.vmlinux, k.bzImage, k.initramfs}) {
+                Path.of(fetched.get("bzimage")), Path.of(initramfs), Path.of(fetched.get("busybox")));
+        for (Path p : new Path[] {k.vmlinux, k.bzImage, k.initramfs, k.busybox}) {
             if (!Files.isRegularFile(p)) {
                 fail("the scripts reported " + p + ", which is not a file");
             }
@@ -71,7 +72,7 @@ record DebianKernel(String version, Path vmlinux, Path bzImage, Path initramfs) 
                 m.put(line.substring(0, eq), line.substring(eq + 1));
             }
         }
-        for (String key : new String[] {"version", "vmlinux", "bzimage"}) {
+        for (String key : new String[] {"version", "vmlinux", "bzimage", "busybox"}) {
             if (!m.containsKey(key)) {
                 fail("fetch-debian-kernel.sh printed no " + key + "= line:\n" + text);
             }
