@@ -46,6 +46,10 @@ def rerun_in_box_if_needed(script, root, argv, out=None):
     print(f"{os.path.basename(script)}: no /dev/kvm here: running inside the KVM box (bin/kvm-box), where the "
           "JVM and QEMU run about ten times slower; the report says where it was measured", file=sys.stderr,
           flush=True)
+    # Built here first: Maven in the box is 30-60 times slower (--help never enters the box, and builds if stale).
+    if subprocess.run([os.path.join(root, "javisor"), "--help"], stdin=subprocess.DEVNULL,
+                      stdout=subprocess.DEVNULL).returncode != 0:
+        sys.exit(f"{os.path.basename(script)}: building Javisor failed (./javisor --help)")
     box = [os.path.join(root, "bin", "kvm-box"), "--mem", "8192"] + rw + ["--", sys.executable, script] + argv
     os.execv(box[0], box)
 
@@ -80,22 +84,25 @@ class Run:
     """One finished process: ms from start to the first stdout byte and to exit, status, max RSS, output, and
     the CPU time (user + system, all threads) it used."""
 
-    def __init__(self, first_ms, total_ms, status, maxrss_kib, out, err, cpu_ms=0.0):
+    def __init__(self, first_ms, total_ms, status, maxrss_kib, out, err, cpu_ms=0.0, marks=None):
         self.first_ms, self.total_ms, self.status, self.cpu_ms = first_ms, total_ms, status, cpu_ms
         self.maxrss_kib, self.out, self.err = maxrss_kib, out, err
+        self.marks = marks or {}  # marker -> ms from the start to its first appearance on stdout
 
     def text(self):
         return self.out.decode(errors="replace")
 
 
-def run_measured(cmd, timeout=120.0):
-    """Runs cmd to its end with stdin from /dev/null; times the first stdout byte and the exit."""
+def run_measured(cmd, timeout=120.0, marks=()):
+    """Runs cmd to its end with stdin from /dev/null; times the first stdout byte, the exit, and the first
+    appearance on stdout of each byte string in marks."""
     start = time.perf_counter()
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
     first = None
     out_fd, err_fd = p.stdout.fileno(), p.stderr.fileno()
     bufs = {out_fd: bytearray(), err_fd: bytearray()}
     open_fds = set(bufs)
+    seen = {}
     deadline = start + timeout
     while open_fds:
         left = deadline - time.perf_counter()
@@ -112,13 +119,17 @@ def run_measured(cmd, timeout=120.0):
             if fd == out_fd and first is None:
                 first = time.perf_counter()
             bufs[fd] += chunk
+            if fd == out_fd:
+                for m in marks:
+                    if m not in seen and m in bufs[fd]:
+                        seen[m] = (time.perf_counter() - start) * 1000
     _, status, usage = os.wait4(p.pid, 0)
     end = time.perf_counter()
     p.returncode = os.waitstatus_to_exitcode(status)
     p.stdout.close()
     p.stderr.close()
     return Run(((first or end) - start) * 1000, (end - start) * 1000, p.returncode, usage.ru_maxrss,
-               bytes(bufs[out_fd]), bytes(bufs[err_fd]), (usage.ru_utime + usage.ru_stime) * 1000)
+               bytes(bufs[out_fd]), bytes(bufs[err_fd]), (usage.ru_utime + usage.ru_stime) * 1000, seen)
 
 
 def check(run, status, needle, what):

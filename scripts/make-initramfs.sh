@@ -10,6 +10,7 @@
 #   javisor.halt      reboot (through the i8042: boot with reboot=k) once the modules are loaded, instead of a shell
 #   javisor.poweroff  power off (ACPI: the DSDT's \_S5 and the sleep control register) once the modules are loaded
 #   javisor.acpid     run busybox acpid, which powers off when the ACPI power button is pressed (vm stop -g)
+#   javisor.exec=PROG  run PROG (e.g. one from a second cpio archive appended to this one) and say how it ended
 #   root=DEV         mount DEV (ext4) and switch to it, starting its /sbin/init (after the javisor.* steps)
 #   javisor.virtiotest  exercise the virtio devices: read and write /dev/vda (its first bytes, its serial, a
 #                     write of sector 1 flushed with fsync), read /dev/hwrng, write to /dev/hvc0
@@ -80,6 +81,14 @@ exec 0</dev/console 1>/dev/console 2>&1
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 echo "javisor-initramfs: Linux \$(uname -r) on \$(nproc) CPU(s)"
+root=
+program=
+for word in \$(cat /proc/cmdline); do
+  case \$word in
+    root=*) root=\${word#root=} ;;
+    javisor.exec=*) program=\${word#javisor.exec=} ;;
+  esac
+done
 for m in ${load[*]}; do
   if modprobe "\$m"; then echo "javisor-initramfs: loaded \$m"; else echo "javisor-initramfs: FAILED to load \$m"; fi
 done
@@ -101,6 +110,11 @@ if grep -qw javisor.virtiotest /proc/cmdline; then
     echo "hello from hvc0" > /dev/hvc0 && echo "javisor-initramfs: wrote hvc0"
   fi
 fi
+if [ -n "\$program" ]; then
+  echo "javisor-initramfs: running \$program"
+  "\$program"
+  echo "javisor-initramfs: \$program exited with status \$?"
+fi
 if grep -qw javisor.halt /proc/cmdline; then
   echo "javisor-initramfs: halting"
   reboot -f
@@ -120,10 +134,6 @@ if grep -qw javisor.acpid /proc/cmdline; then
   acpid -f -c /etc/acpi -l /tmp/acpid.log &
   echo "javisor-initramfs: acpid listening on \$(ls /dev/input 2>/dev/null | tr '\n' ' ')"
 fi
-root=
-for word in \$(cat /proc/cmdline); do
-  case \$word in root=*) root=\${word#root=} ;; esac
-done
 if [ -n "\$root" ]; then
   modprobe crc32c_generic && modprobe ext4 || echo "javisor-initramfs: FAILED to load ext4"
   mkdir -p /newroot

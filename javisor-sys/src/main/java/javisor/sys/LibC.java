@@ -7,6 +7,7 @@ import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
+import java.util.List;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -63,6 +64,8 @@ public final class LibC {
     private static final long SYS_OPENAT = 257;
     private static final long SYS_FALLOCATE = 285;
     private static final long SYS_EVENTFD2 = 290;
+    private static final long SYS_PREADV = 295;
+    private static final long SYS_PWRITEV = 296;
     private static final long SYS_GETRANDOM = 318;
     private static final long SYS_MEMFD_CREATE = 319;
 
@@ -334,6 +337,41 @@ public final class LibC {
     public static long pwrite(int fd, MemorySegment from, long offset) {
         requireNative(from, "pwrite");
         return check(restarting(SYS_PWRITE64, fd, from.address(), from.byteSize(), offset, 0, 0), "pwrite");
+    }
+
+    /** UIO_MAXIOV: the most buffers one preadv or pwritev takes. */
+    public static final int UIO_MAXIOV = 1024;
+
+    /**
+     * preadv(2): reads at file offset {@code offset} into the native buffers {@code into}, in order, in one call;
+     * returns how many bytes (fewer at the end of the file). At most {@link #UIO_MAXIOV} buffers.
+     */
+    public static long preadv(int fd, List<MemorySegment> into, long offset) {
+        return vectored(SYS_PREADV, "preadv", fd, into, offset);
+    }
+
+    /** pwritev(2): writes the native buffers {@code from}, in order, at file offset {@code offset}, in one call. */
+    public static long pwritev(int fd, List<MemorySegment> from, long offset) {
+        return vectored(SYS_PWRITEV, "pwritev", fd, from, offset);
+    }
+
+    private static long vectored(long nr, String name, int fd, List<MemorySegment> buffers, long offset) {
+        if (buffers.size() > UIO_MAXIOV) {
+            throw new IllegalArgumentException(
+                    name + " takes at most " + UIO_MAXIOV + " buffers, not " + buffers.size());
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            // struct iovec { void *iov_base; size_t iov_len; }
+            MemorySegment iov = arena.allocate(16L * Math.max(1, buffers.size()), 8);
+            for (int i = 0; i < buffers.size(); i++) {
+                MemorySegment b = buffers.get(i);
+                requireNative(b, name);
+                iov.set(JAVA_LONG, 16L * i, b.address());
+                iov.set(JAVA_LONG, 16L * i + 8, b.byteSize());
+            }
+            // x86-64 takes the offset whole in pos_l; pos_h is for 32-bit ABIs.
+            return check(restarting(nr, fd, iov.address(), buffers.size(), offset, 0, 0), name);
+        }
     }
 
     private static void requireNative(MemorySegment s, String call) {

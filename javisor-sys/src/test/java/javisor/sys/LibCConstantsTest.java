@@ -39,7 +39,7 @@ class LibCConstantsTest {
 
     private static CProgram probe() {
         return new CProgram().include("errno.h").include("fcntl.h").include("signal.h").include("sys/mman.h")
-                .include("sys/eventfd.h").include("linux/memfd.h").include("linux/falloc.h");
+                .include("sys/eventfd.h").include("linux/memfd.h").include("linux/falloc.h").include("linux/uio.h");
     }
 
     @TestFactory

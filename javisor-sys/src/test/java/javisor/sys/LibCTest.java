@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -107,6 +108,38 @@ class LibCTest {
                     LibC.close(fd);
                 }
                 assertThat(Files.readAllBytes(file)).containsExactly(1, 2, 3, 4, 5, 6, 9, 9, 9, 9);
+            } finally {
+                Files.delete(file);
+            }
+        }
+
+        @Test
+        void preadvAndPwritevFillAndDrainSeveralBuffersInOneCall() throws IOException {
+            Path file = Files.createTempFile("libc", ".img");
+            try (HostMapping buffer = HostMapping.anonymous(PAGE)) {
+                Files.write(file, new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
+                int fd = LibC.open(file.toString(), LibC.O_RDWR | LibC.O_CLOEXEC);
+                try {
+                    // Out of order in memory, as a guest's scattered pages are.
+                    MemorySegment a = buffer.segment().asSlice(100, 3);
+                    MemorySegment b = buffer.segment().asSlice(10, 2);
+                    assertThat(LibC.preadv(fd, List.of(a, b), 1)).isEqualTo(5);
+                    assertThat(a.toArray(JAVA_BYTE)).containsExactly(2, 3, 4);
+                    assertThat(b.toArray(JAVA_BYTE)).containsExactly(5, 6);
+                    assertThat(LibC.preadv(fd, List.of(a, b), 5)).as("a short read at the end").isEqualTo(3);
+                    assertThat(LibC.preadv(fd, List.of(), 0)).isZero();
+                    a.fill((byte) 7);
+                    b.fill((byte) 9);
+                    assertThat(LibC.pwritev(fd, List.of(b, a), 6)).isEqualTo(5);
+                } finally {
+                    LibC.close(fd);
+                }
+                assertThat(Files.readAllBytes(file)).containsExactly(1, 2, 3, 4, 5, 6, 9, 9, 7, 7, 7);
+                assertThatThrownBy(() -> LibC.preadv(0, List.of(MemorySegment.ofArray(new byte[4])), 0))
+                        .hasMessageContaining("preadv needs native memory");
+                assertThatThrownBy(() -> LibC.pwritev(0,
+                        Collections.nCopies(LibC.UIO_MAXIOV + 1, buffer.segment()), 0))
+                        .hasMessageContaining("pwritev takes at most 1024 buffers, not 1025");
             } finally {
                 Files.delete(file);
             }

@@ -2,6 +2,7 @@ package javisor.virtio.block;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -68,8 +69,44 @@ public final class DiskImage implements AutoCloseable {
         return size;
     }
 
-    /** Reads {@code into.byteSize()} bytes at {@code offset}, all of them (the range is inside the disk). */
-    public void read(MemorySegment into, long offset) {
+    /**
+     * Reads into {@code parts}, in order, the bytes from {@code offset} on (the range is inside the disk): one
+     * preadv for a whole request, as a guest's buffers are scattered pages.
+     */
+    public void read(List<MemorySegment> parts, long offset) {
+        long done = LibC.preadv(fd, parts.subList(0, Math.min(parts.size(), LibC.UIO_MAXIOV)), offset);
+        finish(parts, offset, done, true);
+    }
+
+    /** Writes {@code parts}, in order, from {@code offset} on: one pwritev for a whole request. */
+    public void write(List<MemorySegment> parts, long offset) {
+        long done = LibC.pwritev(fd, parts.subList(0, Math.min(parts.size(), LibC.UIO_MAXIOV)), offset);
+        finish(parts, offset, done, false);
+    }
+
+    /**
+     * What one vectored call left: after a short transfer (a signal, the end of a file that shrank) or past
+     * UIO_MAXIOV buffers, the rest goes buffer by buffer.
+     */
+    private void finish(List<MemorySegment> parts, long offset, long done, boolean read) {
+        long skip = done;
+        for (MemorySegment part : parts) {
+            if (skip >= part.byteSize()) {
+                skip -= part.byteSize();
+            } else {
+                MemorySegment rest = part.asSlice(skip);
+                if (read) {
+                    readFully(rest, offset + done);
+                } else {
+                    writeFully(rest, offset + done);
+                }
+                done += rest.byteSize();
+                skip = 0;
+            }
+        }
+    }
+
+    private void readFully(MemorySegment into, long offset) {
         long done = 0;
         while (done < into.byteSize()) {
             long n = LibC.pread(fd, into.asSlice(done), offset + done);
@@ -81,8 +118,7 @@ public final class DiskImage implements AutoCloseable {
         }
     }
 
-    /** Writes all of {@code from} at {@code offset}. */
-    public void write(MemorySegment from, long offset) {
+    private void writeFully(MemorySegment from, long offset) {
         long done = 0;
         while (done < from.byteSize()) {
             done += LibC.pwrite(fd, from.asSlice(done), offset + done);

@@ -213,13 +213,11 @@ public final class VirtioBlock implements VirtioDevice {
         }
         long offset = sector * DiskImage.SECTOR;
         try {
-            for (MemorySegment part : chain.views(memory, read, read ? 0 : HEADER, length)) {
-                if (read) {
-                    disk.read(part, offset);
-                } else {
-                    disk.write(part, offset);
-                }
-                offset += part.byteSize();
+            List<MemorySegment> parts = chain.views(memory, read, read ? 0 : HEADER, length);
+            if (read) {
+                disk.read(parts, offset);
+            } else {
+                disk.write(parts, offset);
             }
         } catch (NativeException e) {
             LOG.log(Level.WARNING, "virtio-blk {0}: {1}", disk.path().getFileName(), e.getMessage());
