@@ -279,6 +279,26 @@ class VirtioBlockFuzzTest {
             return area[0] + r.nextLong(area[1] - Math.min(length, area[1]) + 1);
         }
 
+        /**
+         * Whether the rings lie apart from each other below the data areas, where this test knows what the device
+         * may write. A set-up that left a ring register alone (0 after a reset) or a stray register write can put
+         * one ring on another: the device's used entries then rewrite descriptors, which may come to point
+         * anywhere, and only the queue fuzz, which checks each step, can tell right from wrong there.
+         */
+        private static boolean apart(long[][] rings) {
+            for (int i = 0; i < rings.length; i++) {
+                if (!within(rings[i][0], 0, TABLES) || !within(rings[i][0] + rings[i][1] - 1, 0, TABLES)) {
+                    return false;
+                }
+                for (int j = 0; j < i; j++) {
+                    if (rings[i][0] < rings[j][0] + rings[j][1] && rings[j][0] < rings[i][0] + rings[i][1]) {
+                        return false;
+                    }
+                }
+            }
+            return true;
+        }
+
         private static boolean inDataArea(long gpa) {
             for (long[] a : DATA_AREAS) {
                 if (within(gpa, a[0], a[1])) {
@@ -450,7 +470,9 @@ class VirtioBlockFuzzTest {
             int edgesBefore = edges.get();
             ram.remember();
             block.serve(a, queue);
-            ram.assertChangesOnly("virtio-blk", gpa -> inDataArea(gpa) || within(gpa, used, 6 + 8L * size));
+            if (apart(new long[][] {{desc, 16L * size}, {avail, 6 + 2L * size}, {used, 6 + 8L * size}})) {
+                ram.assertChangesOnly("virtio-blk", gpa -> inDataArea(gpa) || within(gpa, used, 6 + 8L * size));
+            }
             ram.assertGuardsIntact();
 
             int usedAfter = queue.nextUsed();
