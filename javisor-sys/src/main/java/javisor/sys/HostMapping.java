@@ -8,6 +8,7 @@ import java.lang.foreign.MemorySegment;
  * closed it is unmapped and every view of it throws instead of touching freed memory.
  */
 public final class HostMapping implements AutoCloseable {
+    /** Null for a {@link #slice}, which owns nothing. */
     private final Arena arena;
     private final MemorySegment segment;
 
@@ -16,6 +17,11 @@ public final class HostMapping implements AutoCloseable {
         MemorySegment s = LibC.segment(address, size, arena, () -> LibC.munmap(address, size));
         // A write through a segment over a PROT_READ mapping would crash the JVM; a read-only view throws.
         this.segment = writable ? s : s.asReadOnly();
+    }
+
+    private HostMapping(MemorySegment view) {
+        this.arena = null;
+        this.segment = view;
     }
 
     /**
@@ -43,6 +49,16 @@ public final class HostMapping implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code size} bytes of this mapping from {@code offset}, as a mapping of their own that owns nothing: closing
+     * it leaves this one mapped, and it dies with this one. Tests put guest RAM between guard bytes this way, so
+     * that a stray native access next to the RAM shows.
+     */
+    public HostMapping slice(long offset, long size) {
+        requirePositive(size);
+        return new HostMapping(segment.asSlice(offset, size));
+    }
+
     public MemorySegment segment() {
         return segment;
     }
@@ -58,7 +74,7 @@ public final class HostMapping implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        if (arena.scope().isAlive()) {
+        if (arena != null && arena.scope().isAlive()) {
             arena.close();
         }
     }

@@ -247,6 +247,25 @@ class LibCTest {
         }
 
         @Test
+        void aSliceIsAViewThatOwnsNothing() {
+            HostMapping m = HostMapping.anonymous(3 * PAGE);
+            HostMapping middle = m.slice(PAGE, PAGE);
+            assertThat(middle.hostAddress()).isEqualTo(m.hostAddress() + PAGE);
+            assertThat(middle.size()).isEqualTo(PAGE);
+            middle.segment().set(JAVA_BYTE, 0, (byte) 7);
+            assertThat(m.segment().get(JAVA_BYTE, PAGE)).isEqualTo((byte) 7);
+            assertThatThrownBy(() -> middle.segment().get(JAVA_BYTE, PAGE)).as("the slice ends where it says")
+                    .isInstanceOf(IndexOutOfBoundsException.class);
+            assertThatThrownBy(() -> m.slice(2 * PAGE, PAGE + 1)).isInstanceOf(IndexOutOfBoundsException.class);
+
+            middle.close();
+            assertThat(m.segment().get(JAVA_BYTE, PAGE)).as("closing the slice unmaps nothing").isEqualTo((byte) 7);
+            m.close();
+            assertThatThrownBy(() -> middle.segment().get(JAVA_BYTE, 0)).as("it dies with the mapping")
+                    .isInstanceOf(IllegalStateException.class);
+        }
+
+        @Test
         void nonPositiveSizesAreRejected() {
             assertThatThrownBy(() -> HostMapping.anonymous(0)).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("0");

@@ -132,8 +132,11 @@ public final class VirtioBlock implements VirtioDevice {
                 () -> serve(a, queue));
     }
 
-    /** Takes every request the driver made available, answers each, and notifies once for the batch. */
-    private void serve(Activation a, SplitQueue queue) {
+    /**
+     * Takes every request the driver made available, answers each, and notifies once for the batch. Package-private
+     * for the tests, which call it on their own thread (the fuzz test so that a seed replays exactly).
+     */
+    void serve(Activation a, SplitQueue queue) {
         GuestMemory memory = a.memory();
         int firstOld = -1;
         while (true) {
@@ -148,7 +151,9 @@ public final class VirtioBlock implements VirtioDevice {
                 counters.get("errors").incrementAndGet();
                 LOG.log(Level.WARNING, "virtio-blk {0}: {1}", disk.path().getFileName(), e.getMessage());
                 if (e.head() < 0) {
-                    return; // the ring itself is broken: nothing more can be taken until the driver resets
+                    // Nothing more to take (the ring is broken, or its entry named no descriptor), but what was
+                    // answered before still gets its interrupt: the driver may be waiting for it.
+                    break;
                 }
                 int old = queue.addUsed(memory, e.head(), 0);
                 firstOld = firstOld < 0 ? old : firstOld;

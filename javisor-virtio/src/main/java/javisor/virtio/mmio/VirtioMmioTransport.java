@@ -161,8 +161,9 @@ public final class VirtioMmioTransport implements BusDevice, AutoCloseable {
         return device.readConfig((int) offset, size);
     }
 
+    /** The queue QueueSel names, or null; QueueSel is a u32, so 0x8000_0000 and up are no queue either. */
     private SplitQueue selected() {
-        return queueSel < queues.size() ? queues.get(queueSel) : null;
+        return Integer.toUnsignedLong(queueSel) < queues.size() ? queues.get(queueSel) : null;
     }
 
     @Override

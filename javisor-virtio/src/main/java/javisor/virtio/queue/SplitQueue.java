@@ -194,6 +194,11 @@ public final class SplitQueue {
         return nextAvail;
     }
 
+    /** The number of the last used entry {@link #addUsed} filled plus one (for tests and counters). */
+    public int nextUsed() {
+        return nextUsed;
+    }
+
     private DescriptorChain readChain(GuestMemory memory, int head) throws QueueException {
         List<Descriptor> buffers = new ArrayList<>();
         int i = head;

@@ -6,7 +6,11 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
+import javisor.virtio.Activation;
+import javisor.virtio.Interrupt;
 import javisor.virtio.VirtioFeatures;
 import javisor.virtio.queue.DescriptorChain;
 import javisor.virtio.queue.FakeDriver;
@@ -109,6 +113,31 @@ class VirtioBlockTest {
         open(false);
         driver.add(driver.buffer(16, false, header(VirtioBlock.T_IN, 0)), driver.buffer(512, false));
         assertThat(device.handle(driver.memory, queue.pop(driver.memory).orElseThrow())).isZero();
+    }
+
+    @Test
+    void requestsAnsweredBeforeABrokenRingEntryStillGetTheirInterrupt() throws Exception {
+        // The serving loop once returned at a ring-level error without notifying the requests it had already put
+        // on the used ring: a driver waiting for them hung (found by VirtioBlockFuzzTest).
+        open(false);
+        FakeDriver.Buf status = driver.buffer(1, true);
+        driver.add(driver.buffer(16, false, header(VirtioBlock.T_FLUSH, 0)), status);
+        driver.publish(999); // an entry that names no descriptor: the queue cannot go on past it
+        AtomicInteger interrupts = new AtomicInteger();
+        Activation a = new Activation(driver.memory, List.of(queue), List.of(), 0, new Interrupt() {
+            @Override
+            public void usedBuffers() {
+                interrupts.incrementAndGet();
+            }
+
+            @Override
+            public void configChanged() {
+            }
+        });
+        device.serve(a, queue);
+        assertThat(driver.takeUsed()).hasSize(1);
+        assertThat(driver.read(status)).containsExactly(VirtioBlock.S_OK);
+        assertThat(interrupts).as("used buffer notifications").hasValue(1);
     }
 
     @Test

@@ -208,6 +208,23 @@ class VirtioMmioTransportTest {
     }
 
     @Test
+    void aQueueSelectorWithTheTopBitSetIsNoQueue() {
+        // QueueSel is a u32: 0x8000_0000 and up once reached the queue list as negative indexes and threw out of
+        // the register write (found by VirtioBlockFuzzTest).
+        negotiate(VirtioFeatures.VERSION_1);
+        for (long sel : new long[] {0x8000_0000L, 0xffff_ffffL}) {
+            w(0x030, sel);
+            assertThat(r(0x034)).as("QueueNumMax of queue 0x%x", sel).isZero();
+            w(0x038, 8);
+            w(0x080, FakeDriver.DESC);
+            w(0x044, 1);
+            assertThat(r(0x044)).as("QueueReady of queue 0x%x", sel).isZero();
+        }
+        w(0x030, 0);
+        assertThat(r(0x044)).as("queue 0 was not touched").isZero();
+    }
+
+    @Test
     void queueNotifyRingsTheQueuesDoorbell() {
         w(0x050, 1);
         w(0x050, 7); // no such queue: nothing

@@ -85,6 +85,25 @@ class InteractiveShellPtyTest {
     }
 
     @Test
+    void keysTypedAtAnAttachedConsoleReachTheGuest() throws Exception {
+        // uart_echo.elf reads a line from COM1 with the receive interrupt, echoes it, and exits with the sum of its
+        // bytes: the keys go through the terminal in raw mode, the console attachment and the UART to the guest.
+        Path echo = Guests.config(tmp, "echo.toml", 1, "echo", "uart_echo.elf", "");
+        pty = PtySession.start(tmp, PtySession.java(PtyShellMain.class.getName(), tmp.toString(), echo.toString()));
+        pty.await(InteractiveShell.PROMPT, T);
+        pty.type("vm console 1\r");
+        pty.await("Connected to VM 1 (echo); Ctrl-] returns to the shell", T);
+        // Replayed or live, this comes after the terminal went raw: from here on only the guest echoes keys.
+        pty.await("uart_echo: type a line\n", T);
+        String line = "Javisor 42";
+        pty.type(line + "\r");
+        int sum = line.chars().sum() & 0xff;
+        pty.await(line + "\nuart_echo: got \"" + line + "\", sum 0x" + Integer.toHexString(sum) + "\n", T);
+        pty.await("VM 1 (echo) is stopped: debug exit with code " + sum, T);
+        pty.await(InteractiveShell.PROMPT, T);
+    }
+
+    @Test
     void tabCompletesCommands() throws Exception {
         startShellWithHello();
         pty.type("vm li\t");
