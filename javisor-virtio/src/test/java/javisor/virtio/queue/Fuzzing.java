@@ -7,8 +7,9 @@ import java.util.stream.Collectors;
 
 /**
  * Seeded fuzz iterations for plain JUnit (Jazzer is not in this project's offline repository). Iteration {@code i}
- * runs on {@code new SplittableRandom(base + i)}; the base seed is random unless {@code -Djavisor.fuzz.seed=S}
- * gives it, and a failure names its iteration's seed, so that
+ * runs on {@code new SplittableRandom(base + i)}. The base seed is fixed, so that a build fails or passes the same
+ * way every time; {@code -Djavisor.fuzz.seed=random} (with more iterations) explores, {@code -Djavisor.fuzz.seed=S}
+ * sets it. A failure names its iteration's seed, so that
  * {@code -Djavisor.fuzz.seed=S -Djavisor.fuzz.iterations=1} replays exactly that iteration. The iterations run on
  * a thread of their own, watched: one that takes longer than its bound (a loop that does not end) fails the test
  * with its seed and where it was stuck.
@@ -16,6 +17,7 @@ import java.util.stream.Collectors;
 public final class Fuzzing {
     public static final String SEED = "javisor.fuzz.seed";
     public static final String ITERATIONS = "javisor.fuzz.iterations";
+    private static final long FIXED_SEED = 0x6a61_7669_736f_7200L; // "javisor\0"
 
     @FunctionalInterface
     public interface Iteration {
@@ -29,8 +31,9 @@ public final class Fuzzing {
     public static void run(String name, int iterations, Duration perIteration, Iteration body)
             throws InterruptedException {
         String s = System.getProperty(SEED);
-        long base = s == null ? new SplittableRandom().nextLong() : Long.parseUnsignedLong(s.replaceFirst("^0x", ""),
-                s.startsWith("0x") ? 16 : 10);
+        long base = s == null ? FIXED_SEED
+                : s.equals("random") ? new SplittableRandom().nextLong()
+                : Long.parseUnsignedLong(s.replaceFirst("^0x", ""), s.startsWith("0x") ? 16 : 10);
         int n = Integer.getInteger(ITERATIONS, iterations);
         var state = new Object() {
             volatile long seed;
