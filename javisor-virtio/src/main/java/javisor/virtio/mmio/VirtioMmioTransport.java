@@ -79,6 +79,12 @@ public final class VirtioMmioTransport implements BusDevice, AutoCloseable {
     private final Runnable irqEdge;
     private final List<SplitQueue> queues = new ArrayList<>();
     private final List<Doorbell> doorbells = new ArrayList<>();
+    /**
+     * Held through a whole status change or reset, the device's activate and reset calls included, so that two
+     * vCPUs writing the status at once cannot interleave them (a reset between an activation and its bookkeeping
+     * would leave a stopped device marked active). Register reads take only {@code this}.
+     */
+    private final Object transitions = new Object();
     private final Interrupt interrupt = new Interrupt() {
         @Override
         public void usedBuffers() {
@@ -243,6 +249,12 @@ public final class VirtioMmioTransport implements BusDevice, AutoCloseable {
      * DRIVER_OK starts the device once its queues check out, else the device asks for a reset.
      */
     private void writeStatus(int value) {
+        synchronized (transitions) {
+            changeStatus(value);
+        }
+    }
+
+    private void changeStatus(int value) {
         int v = value & 0xff;
         Activation start = null;
         boolean doReset = false;
@@ -313,6 +325,12 @@ public final class VirtioMmioTransport implements BusDevice, AutoCloseable {
 
     /** A device reset (2.4): the device stops, then every register goes back to its initial value. */
     public void reset() {
+        synchronized (transitions) {
+            resetDevice();
+        }
+    }
+
+    private void resetDevice() {
         boolean wasActive;
         synchronized (this) {
             wasActive = active;

@@ -3,6 +3,7 @@ package javisor.virtio.mmio;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import javisor.virtio.Activation;
@@ -26,6 +27,8 @@ class VirtioMmioTransportTest {
     static final class Recording implements VirtioDevice {
         final List<Activation> activations = new ArrayList<>();
         int resets;
+        /** The last thing the transport asked: "activate" or "reset". */
+        String last = "";
 
         @Override
         public DeviceType type() {
@@ -53,13 +56,15 @@ class VirtioMmioTransportTest {
         }
 
         @Override
-        public void activate(Activation activation) {
+        public synchronized void activate(Activation activation) {
             activations.add(activation);
+            last = "activate";
         }
 
         @Override
-        public void reset() {
+        public synchronized void reset() {
             resets++;
+            last = "reset";
         }
 
         @Override
@@ -229,5 +234,43 @@ class VirtioMmioTransportTest {
         w(0x050, 1);
         w(0x050, 7); // no such queue: nothing
         assertThat(t.doorbells().get(1).await()).isEqualTo(1);
+    }
+
+    @Test
+    void aResetRacingDriverOkFromAnotherVcpuNeverLeavesAStoppedDeviceRunning() throws Exception {
+        // Two vCPUs: one sets DRIVER_OK while the other writes 0. Whichever wins, the device's state must match
+        // the status the driver reads back: running exactly when DRIVER_OK is set.
+        for (int round = 0; round < 1000; round++) {
+            assertThat(negotiate(VirtioFeatures.VERSION_1)).isEqualTo(
+                    DeviceStatus.ACKNOWLEDGE | DeviceStatus.DRIVER | DeviceStatus.FEATURES_OK);
+            setUpQueue0();
+            var go = new CountDownLatch(1);
+            Thread driverOk = Thread.ofPlatform().start(() -> {
+                awaitQuietly(go);
+                w(0x070, DeviceStatus.ACKNOWLEDGE | DeviceStatus.DRIVER | DeviceStatus.FEATURES_OK
+                        | DeviceStatus.DRIVER_OK);
+            });
+            Thread reset = Thread.ofPlatform().start(() -> {
+                awaitQuietly(go);
+                w(0x070, 0);
+            });
+            go.countDown();
+            driverOk.join();
+            reset.join();
+            boolean running = (r(0x070) & DeviceStatus.DRIVER_OK) != 0;
+            synchronized (device) {
+                assertThat(device.last.equals("activate")).as("round %d: status 0x%x, device %s", round,
+                        r(0x070), device.last).isEqualTo(running);
+            }
+            w(0x070, 0);
+        }
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
