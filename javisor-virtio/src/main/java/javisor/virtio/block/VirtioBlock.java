@@ -129,7 +129,7 @@ public final class VirtioBlock implements VirtioDevice {
             return;
         }
         worker = QueueWorker.start("virtio-blk " + disk.path().getFileName(), a.doorbells().getFirst(),
-                () -> serve(a, queue));
+                () -> serve(a, queue), a.interrupt()::needsReset);
     }
 
     /** Takes every request the driver made available, answers each, and notifies once for the batch. */
@@ -147,8 +147,12 @@ public final class VirtioBlock implements VirtioDevice {
             } catch (QueueException e) {
                 counters.get("errors").incrementAndGet();
                 LOG.log(Level.WARNING, "virtio-blk {0}: {1}", disk.path().getFileName(), e.getMessage());
+                if (e.ringBroken()) {
+                    a.interrupt().needsReset(); // nothing more can be taken until the driver resets
+                    break;
+                }
                 if (e.head() < 0) {
-                    return; // the ring itself is broken: nothing more can be taken until the driver resets
+                    continue; // an entry naming no descriptor: taken, nothing to give back
                 }
                 int old = queue.addUsed(memory, e.head(), 0);
                 firstOld = firstOld < 0 ? old : firstOld;

@@ -89,6 +89,15 @@ public final class VirtioMmioTransport implements BusDevice, AutoCloseable {
         public void configChanged() {
             raise(INT_CONFIG_CHANGE);
         }
+
+        @Override
+        public void needsReset() {
+            synchronized (VirtioMmioTransport.this) {
+                status |= DeviceStatus.DEVICE_NEEDS_RESET;
+            }
+            LOG.log(Level.WARNING, "{0}: the device needs a reset", name);
+            raise(INT_CONFIG_CHANGE);
+        }
     };
 
     private int status;
