@@ -510,6 +510,9 @@ static void needs_reset(void)
     jv_vblk_notify(&rw);
     s = await_needs_reset();
     expect_true("available_index_far_ahead", (s & JV_VIO_S_NEEDS_RESET) != 0, "status", s);
+    /* The interrupt comes on its own time: the status may be seen first. */
+    for (uint32_t waited = 0; !(irq_bits & JV_VIO_INT_CONFIG) && waited < timeout_ms; waited += 10)
+        irqs_seen = jv_wait_change(&irqs, irqs_seen, 10);
     expect_true("available_index_far_ahead_config_interrupt", (irq_bits & JV_VIO_INT_CONFIG) != 0, "interrupt bits",
                 irq_bits);
     reinit("available_index_far_ahead");

@@ -92,11 +92,13 @@ public final class VirtioMmioTransport implements BusDevice, AutoCloseable {
 
         @Override
         public void needsReset() {
+            // Status and interrupt status change together: a driver that sees the one sees the other.
             synchronized (VirtioMmioTransport.this) {
                 status |= DeviceStatus.DEVICE_NEEDS_RESET;
+                interruptStatus |= INT_CONFIG_CHANGE;
             }
             LOG.log(Level.WARNING, "{0}: the device needs a reset", name);
-            raise(INT_CONFIG_CHANGE);
+            irqEdge.run();
         }
     };
 
