@@ -9,11 +9,17 @@
  *   mib=64          MiB each sequential phase moves (wrapping at the end of the disk)
  *   rand=2000       requests each random phase makes
  *   depth=1         requests kept in flight (1-32)
+ *   warm=0          random 4 KiB reads first, timed as phase "warmup": a VMM whose I/O path warms up (a JIT)
+ *                   reaches its steady state before the measured phases
  *   poll            spin on the used ring instead of sleeping in hlt until the interrupt
  * Buffers live at 16 MiB and up (depth MiB): the VM needs 16 + depth MiB of RAM, and a disk of at least
  * 1 MiB. Output, one line per phase:
  *   virtio_blk_bench <phase> n=<requests> bytes=<bytes> tsc=0x<TSC ticks from first submit to last answer>
- * then "virtio_blk_bench done" (exit 0x74); "virtio_blk_bench: FAIL <why>" and exit 0x75 on any error.
+ * (warmup, if asked, then seqwrite, seqread, randwrite, randread), then
+ *   virtio_blk_bench stalls: late=<n> renotified=<n>
+ * (late: the 20 ms timer woke the guest and found an answer whose interrupt had not come; renotified: 500 ms
+ * without an answer, so the guest rang the doorbell again), then "virtio_blk_bench done" (exit 0x74); "virtio_blk_bench: FAIL <why>" and exit 0x75 on
+ * any error.
  */
 #include "javisor_rt.h"
 #include "javisor_virtio.h"
@@ -25,10 +31,18 @@
 #define MIB (1024u * 1024u)
 #define MAX_DEPTH 32
 
+#define TICK_VECTOR 0x53
+#define TICK_COUNT 1250000u     /* 20 ms at KVM's 1 GHz APIC clock divided by 16 */
+#define STALL_TICKS 25          /* 500 ms without an answer: far longer than any request takes */
+
 static struct jv_vq_mem mem;
 static struct jv_vblk d;
 static volatile uint32_t irqs;
+static volatile uint32_t ticks;
 static uint32_t irqs_seen;
+static uint32_t quiet_ticks;
+static uint32_t late;             /* wake-ups by the timer with an answer on the used ring, no interrupt for it */
+static uint32_t renotified;       /* 500 ms without an answer: the doorbell rung again */
 
 static void on_irq(struct jv_frame *f)
 {
@@ -38,13 +52,36 @@ static void on_irq(struct jv_frame *f)
     jv_lapic_eoi();
 }
 
-/* Sleeps until the next interrupt. Called with interrupts off: sti's shadow covers hlt, none is lost. */
+static void on_tick(struct jv_frame *f)
+{
+    (void)f;
+    ticks++;
+    jv_lapic_eoi();
+}
+
+/*
+ * Sleeps until the next interrupt. Called with interrupts off: sti's shadow covers hlt, so an interrupt that
+ * came meanwhile wakes it at once. A periodic timer (set up once: no cost per wait) wakes it too, so that a
+ * lost interrupt or doorbell shows as a stall, counted and reported, instead of a hang.
+ */
 static int wait_irq(void *arg)
 {
     (void)arg;
     if (irqs == irqs_seen)
         jv_wait_for_interrupt();
-    irqs_seen = irqs;
+    if (irqs != irqs_seen) {
+        irqs_seen = irqs;
+        quiet_ticks = 0;
+    } else if (d.used->idx != d.used_idx) {
+        /* Woken by the timer, the answer there, its interrupt not: rare by chance (the device raises the
+           interrupt microseconds after the used entry), often if interrupts get lost. */
+        late++;
+        quiet_ticks = 0;
+    } else if (++quiet_ticks >= STALL_TICKS) {
+        quiet_ticks = 0;
+        renotified++;
+        jv_vblk_notify(&d);
+    }
     return 0;
 }
 
@@ -115,7 +152,9 @@ void guest_main(uint32_t magic, const struct multiboot_info *mbi)
 
     if (!jv_cmdline_has(cmdline, "poll")) {
         jv_set_handler(VECTOR, on_irq);
+        jv_set_handler(TICK_VECTOR, on_tick);
         jv_ioapic_route(jv_cmdline_u32(cmdline, "gsi", 16), VECTOR, jv_lapic_id(), 0);
+        jv_lapic_timer_periodic(TICK_VECTOR, TICK_COUNT, JV_LAPIC_DIV_16);
         d.wait = wait_irq;
     }
     int r = jv_vblk_init(&d, blk, &mem, JV_VBLK_F_FLUSH);
@@ -125,6 +164,9 @@ void guest_main(uint32_t magic, const struct multiboot_info *mbi)
         fail("disk smaller than 1 MiB: sectors", (int)d.capacity);
     jv_printf("virtio_blk_bench: %u sectors, queue %u, depth %u\n", (uint32_t)d.capacity, d.qsize, depth);
 
+    uint32_t warm = jv_cmdline_u32(cmdline, "warm", 0);
+    if (warm)
+        phase("warmup", JV_VBLK_T_IN, warm, 4096, depth, 1);
     phase("seqwrite", JV_VBLK_T_OUT, mib, MIB, depth, 0);
     if (jv_vblk_flush(&d) != JV_VBLK_S_OK)
         fail("flush", 0);
@@ -133,6 +175,8 @@ void guest_main(uint32_t magic, const struct multiboot_info *mbi)
     phase("randread", JV_VBLK_T_IN, rand, 4096, depth, 1);
     if (jv_vblk_flush(&d) != JV_VBLK_S_OK)
         fail("flush", 1);
+    jv_lapic_timer_stop();
+    jv_printf("virtio_blk_bench stalls: late=%u renotified=%u\n", late, renotified);
     jv_printf("virtio_blk_bench done\n");
     guest_exit(PASS);
 }
