@@ -16,9 +16,10 @@
  * 1 MiB. Output, one line per phase:
  *   virtio_blk_bench <phase> n=<requests> bytes=<bytes> tsc=0x<TSC ticks from first submit to last answer>
  * (warmup, if asked, then seqwrite, seqread, randwrite, randread), then
- *   virtio_blk_bench stalls: late=<n> renotified=<n>
+ *   virtio_blk_bench stalls: late=<n> renotified=<n> interrupts=<n> requests=<n>
  * (late: the 20 ms timer woke the guest and found an answer whose interrupt had not come; renotified: 500 ms
- * without an answer, so the guest rang the doorbell again), then "virtio_blk_bench done" (exit 0x74); "virtio_blk_bench: FAIL <why>" and exit 0x75 on
+ * without an answer, so the guest rang the doorbell again; the device's interrupts taken, and the requests of
+ * the phases, FLUSH not counted), then "virtio_blk_bench done" (exit 0x74); "virtio_blk_bench: FAIL <why>" and exit 0x75 on
  * any error.
  */
 #include "javisor_rt.h"
@@ -43,6 +44,7 @@ static uint32_t irqs_seen;
 static uint32_t quiet_ticks;
 static uint32_t late;             /* wake-ups by the timer with an answer on the used ring, no interrupt for it */
 static uint32_t renotified;       /* 500 ms without an answer: the doorbell rung again */
+static uint32_t requests;         /* answers taken, FLUSH included */
 
 static void on_irq(struct jv_frame *f)
 {
@@ -127,6 +129,7 @@ static void phase(const char *name, uint32_t type, uint32_t n, uint32_t bytes, u
         if (r)
             fail("wait", r);
         int s = jv_vblk_complete(&d, id);
+        requests++;
         if (s != JV_VBLK_S_OK)
             fail("status", s);
         done++;
@@ -176,7 +179,8 @@ void guest_main(uint32_t magic, const struct multiboot_info *mbi)
     if (jv_vblk_flush(&d) != JV_VBLK_S_OK)
         fail("flush", 1);
     jv_lapic_timer_stop();
-    jv_printf("virtio_blk_bench stalls: late=%u renotified=%u\n", late, renotified);
+    jv_printf("virtio_blk_bench stalls: late=%u renotified=%u interrupts=%u requests=%u\n", late, renotified, irqs,
+              requests);
     jv_printf("virtio_blk_bench done\n");
     guest_exit(PASS);
 }
