@@ -235,8 +235,9 @@ class Fleet:
 # ---- VM configs --------------------------------------------------------------------------------------------
 
 
-def write_config(path, vm_id, kernel, regions, cmdline=None, name=None):
-    """Writes an AxVisor-schema VM config. regions: (gpa, size, flags) triples, map_type 0 (MapAlloc)."""
+def write_config(path, vm_id, kernel, regions, cmdline=None, name=None, devices=None):
+    """Writes an AxVisor-schema VM config. regions: (gpa, size, flags) triples, map_type 0 (MapAlloc); devices:
+    the [devices] section's lines, if any."""
     rows = ",\n".join(f"    [{gpa:#x}, {size:#x}, {flags:#x}, 0]" for gpa, size, flags in regions)
     extra = f'cmdline = "{cmdline}"\n' if cmdline else ""
     with open(path, "w") as f:
@@ -254,7 +255,7 @@ kernel_load_addr = 0x10_0000
 {extra}memory_regions = [
 {rows},
 ]
-""")
+{"" if devices is None else "[devices]" + chr(10) + devices + chr(10)}""")
     return path
 
 

@@ -27,6 +27,8 @@ def draw(path, sections):
             _bars(ax, data, "ms to the first console byte (log scale)", log=True, short=_startup_name)
         elif title.startswith("3."):
             _memory(ax, data)
+        elif title.startswith("5."):
+            _bars(ax, data, "Javisor / QEMU throughput (1 = as fast)")
         else:
             _bars(ax, data, "VMs per second")
         ax.set_title(title, fontsize=11, loc="left")

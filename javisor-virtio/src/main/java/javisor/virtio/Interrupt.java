@@ -10,4 +10,10 @@ public interface Interrupt {
 
     /** A configuration change notification: the config space changed, or the device needs a reset. */
     void configChanged();
+
+    /**
+     * The device cannot go on until the driver resets it (a broken ring, a failed I/O thread): the transport sets
+     * DEVICE_NEEDS_RESET and sends a configuration change notification, as 2.1.2 requires once DRIVER_OK is set.
+     */
+    void needsReset();
 }

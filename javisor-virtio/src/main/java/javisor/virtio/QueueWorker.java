@@ -13,18 +13,24 @@ public final class QueueWorker {
 
     private final Doorbell doorbell;
     private final Runnable handler;
+    private final Runnable onFailure;
     private final Thread thread;
     private volatile boolean running = true;
 
-    private QueueWorker(String name, Doorbell doorbell, Runnable handler) {
+    private QueueWorker(String name, Doorbell doorbell, Runnable handler, Runnable onFailure) {
         this.doorbell = doorbell;
         this.handler = handler;
+        this.onFailure = onFailure;
         this.thread = Thread.ofPlatform().name(name).daemon().unstarted(this::loop);
     }
 
-    /** Starts a worker that runs {@code handler} once at once (requests made before DRIVER_OK) and on each ring. */
-    public static QueueWorker start(String name, Doorbell doorbell, Runnable handler) {
-        QueueWorker w = new QueueWorker(name, doorbell, handler);
+    /**
+     * Starts a worker that runs {@code handler} once at once (requests made before DRIVER_OK) and on each ring. If
+     * the handler throws, the worker logs it, runs {@code onFailure} (the device asks for a reset: the driver
+     * learns of it, where a silently dead thread would leave it waiting forever) and stops.
+     */
+    public static QueueWorker start(String name, Doorbell doorbell, Runnable handler, Runnable onFailure) {
+        QueueWorker w = new QueueWorker(name, doorbell, handler, onFailure);
         w.thread.start();
         return w;
     }
@@ -38,6 +44,7 @@ public final class QueueWorker {
         } catch (RuntimeException e) {
             if (running) {
                 LOG.log(Level.ERROR, thread.getName() + " stopped", e);
+                onFailure.run();
             }
         }
     }

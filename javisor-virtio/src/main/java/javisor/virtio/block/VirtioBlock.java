@@ -129,7 +129,7 @@ public final class VirtioBlock implements VirtioDevice {
             return;
         }
         worker = QueueWorker.start("virtio-blk " + disk.path().getFileName(), a.doorbells().getFirst(),
-                () -> serve(a, queue));
+                () -> serve(a, queue), a.interrupt()::needsReset);
     }
 
     /**
@@ -150,10 +150,12 @@ public final class VirtioBlock implements VirtioDevice {
             } catch (QueueException e) {
                 counters.get("errors").incrementAndGet();
                 LOG.log(Level.WARNING, "virtio-blk {0}: {1}", disk.path().getFileName(), e.getMessage());
-                if (e.head() < 0) {
-                    // Nothing more to take (the ring is broken, or its entry named no descriptor), but what was
-                    // answered before still gets its interrupt: the driver may be waiting for it.
+                if (e.ringBroken()) {
+                    a.interrupt().needsReset(); // nothing more can be taken until the driver resets
                     break;
+                }
+                if (e.head() < 0) {
+                    continue; // an entry naming no descriptor: taken, nothing to give back
                 }
                 int old = queue.addUsed(memory, e.head(), 0);
                 firstOld = firstOld < 0 ? old : firstOld;

@@ -122,10 +122,12 @@ public final class VirtioConsole implements VirtioDevice {
             synchronized (pending) {
                 receiveDoorbell = a.doorbells().get(RECEIVE);
             }
-            receiver = QueueWorker.start(name + " rx", a.doorbells().get(RECEIVE), () -> receive(a, rx));
+            receiver = QueueWorker.start(name + " rx", a.doorbells().get(RECEIVE), () -> receive(a, rx),
+                    a.interrupt()::needsReset);
         }
         if (tx.ready()) {
-            transmitter = QueueWorker.start(name + " tx", a.doorbells().get(TRANSMIT), () -> transmit(a, tx));
+            transmitter = QueueWorker.start(name + " tx", a.doorbells().get(TRANSMIT), () -> transmit(a, tx),
+                    a.interrupt()::needsReset);
         }
     }
 
@@ -143,8 +145,12 @@ public final class VirtioConsole implements VirtioDevice {
                     chain = next.get();
                 } catch (QueueException e) {
                     LOG.log(Level.WARNING, "{0}: {1}", name, e.getMessage());
-                    if (e.head() < 0) {
+                    if (e.ringBroken()) {
+                        a.interrupt().needsReset();
                         break;
+                    }
+                    if (e.head() < 0) {
+                        continue;
                     }
                     firstOld = first(firstOld, queue.addUsed(memory, e.head(), 0));
                     continue;
@@ -204,8 +210,12 @@ public final class VirtioConsole implements VirtioDevice {
                     chain = next.get();
                 } catch (QueueException e) {
                     LOG.log(Level.WARNING, "{0}: {1}", name, e.getMessage());
-                    if (e.head() < 0) {
+                    if (e.ringBroken()) {
+                        a.interrupt().needsReset();
                         break;
+                    }
+                    if (e.head() < 0) {
+                        continue;
                     }
                     firstOld = first(firstOld, queue.addUsed(memory, e.head(), 0));
                     continue;

@@ -95,6 +95,17 @@ public final class VirtioMmioTransport implements BusDevice, AutoCloseable {
         public void configChanged() {
             raise(INT_CONFIG_CHANGE);
         }
+
+        @Override
+        public void needsReset() {
+            // Status and interrupt status change together: a driver that sees the one sees the other.
+            synchronized (VirtioMmioTransport.this) {
+                status |= DeviceStatus.DEVICE_NEEDS_RESET;
+                interruptStatus |= INT_CONFIG_CHANGE;
+            }
+            LOG.log(Level.WARNING, "{0}: the device needs a reset", name);
+            irqEdge.run();
+        }
     };
 
     private int status;

@@ -8,6 +8,7 @@ import java.util.Optional;
 import javisor.memory.GuestAddress;
 import javisor.memory.GuestMemory;
 import javisor.memory.GuestMemoryException;
+import javisor.memory.GuestRegion;
 
 /**
  * The device's side of one split virtqueue (virtio 1.2, 2.7 "Split Virtqueues"): its layout as the driver set it
@@ -34,6 +35,8 @@ public final class SplitQueue {
     private boolean ready;
     private boolean eventIdx;
     private boolean indirect;
+    /** Set when the ring broke (its index ran too far ahead): the queue takes nothing more until a reset. */
+    private boolean broken;
     /** The next available ring entry to take, and the next used ring entry to fill: free-running u16 counters. */
     private int nextAvail;
     private int nextUsed;
@@ -112,6 +115,7 @@ public final class SplitQueue {
         ready = false;
         eventIdx = false;
         indirect = false;
+        broken = false;
         nextAvail = 0;
         nextUsed = 0;
     }
@@ -126,7 +130,8 @@ public final class SplitQueue {
 
     /**
      * Checks the layout before the device uses the queue: a power-of-two size up to the maximum, each part
-     * aligned as 2.7 requires (descriptors 16, available ring 2, used ring 4) and wholly in guest RAM.
+     * aligned as 2.7 requires (descriptors 16, available ring 2, used ring 4) and wholly in guest RAM, the used
+     * ring in RAM the guest may write (the device writes it; a region without the W flag is the guest's ROM).
      */
     public void check(GuestMemory memory) throws QueueException {
         if (size < 1 || size > maxSize || Integer.bitCount(size) != 1) {
@@ -135,6 +140,27 @@ public final class SplitQueue {
         checkPart(memory, "descriptor table", descTable, (long) Descriptor.SIZE * size, 16);
         checkPart(memory, "available ring", availRing, availBytes(), 2);
         checkPart(memory, "used ring", usedRing, usedBytes(), 4);
+        if (!writableRam(memory, usedRing, usedBytes())) {
+            throw error("the used ring at 0x" + Long.toHexString(usedRing) + " is in read-only memory");
+        }
+    }
+
+    /**
+     * True when {@code [address, address + length)}, already known to be guest RAM, lies in regions the guest may
+     * write. The device writes only there: its host view of a read-only region may be a read-only mapping (a write
+     * would throw, or crash the JVM), and where it is not, a write would change the guest's ROM behind its back.
+     */
+    private static boolean writableRam(GuestMemory memory, long address, long length) {
+        long done = 0;
+        while (done < length) {
+            GuestAddress at = GuestAddress.of(address + done);
+            GuestRegion r = memory.regionAt(at).orElse(null);
+            if (r == null || r.readOnly()) {
+                return false;
+            }
+            done += Math.min(length - done, r.size() - at.offsetFrom(r.start()));
+        }
+        return true;
     }
 
     private void checkPart(GuestMemory memory, String what, long address, long length, int alignment)
@@ -155,14 +181,20 @@ public final class SplitQueue {
 
     /**
      * Takes the next request the driver made available, if any. Throws when the ring or the chain breaks the
-     * rules; the available entry is taken all the same, so a bad request cannot stall the queue.
+     * rules; the available entry is taken all the same, so a bad request cannot stall the queue. Once the ring
+     * itself broke ({@link QueueException#ringBroken()}), it takes nothing more until {@link #reset()}.
      */
     public Optional<DescriptorChain> pop(GuestMemory memory) throws QueueException {
+        if (broken) {
+            return Optional.empty();
+        }
         int availIdx;
         try {
             availIdx = memory.readU16(GuestAddress.of(availRing + 2));
         } catch (GuestMemoryException e) {
-            throw error("the available ring is not readable: " + e.getMessage());
+            broken = true;
+            throw QueueException.ringBroken("virtqueue " + index + ": the available ring is not readable: "
+                    + e.getMessage());
         }
         VarHandle.acquireFence(); // the entries the index covers were written before it (2.7.13)
         int pending = (availIdx - nextAvail) & 0xffff;
@@ -170,8 +202,9 @@ public final class SplitQueue {
             return Optional.empty();
         }
         if (pending > size) {
-            throw error("the available index " + availIdx + " runs " + pending + " entries ahead of the device, "
-                    + "more than the queue's " + size);
+            broken = true;
+            throw QueueException.ringBroken("virtqueue " + index + ": the available index " + availIdx + " runs "
+                    + pending + " entries ahead of the device, more than the queue's " + size);
         }
         int head = memory.readU16(GuestAddress.of(availRing + 4 + 2L * (nextAvail % size)));
         nextAvail = (nextAvail + 1) & 0xffff;
@@ -187,6 +220,11 @@ public final class SplitQueue {
         } catch (QueueException e) {
             throw new QueueException(e.getMessage(), head);
         }
+    }
+
+    /** True once the ring broke: the device must be reset before this queue serves again. */
+    public boolean broken() {
+        return broken;
     }
 
     /** The number of the last available entry {@link #pop} took plus one (for tests and counters). */
@@ -285,6 +323,10 @@ public final class SplitQueue {
         if (!memory.contains(GuestAddress.of(d.address()), d.size())) {
             throw error("descriptor " + i + " points at 0x" + Long.toHexString(d.address()) + " (" + d.size()
                     + " bytes), which is not guest RAM");
+        }
+        if (d.writable() && !writableRam(memory, d.address(), d.size())) {
+            throw error("device-writable descriptor " + i + " points at 0x" + Long.toHexString(d.address()) + " ("
+                    + d.size() + " bytes), which is read-only memory");
         }
         buffers.add(d);
         return writableSeen || d.writable();

@@ -80,7 +80,8 @@ public final class VirtioRng implements VirtioDevice {
         if (queue.ready()) {
             budget = bytesPerSecond;
             budgetAt = System.nanoTime();
-            worker = QueueWorker.start("virtio-rng", a.doorbells().getFirst(), () -> serve(a, queue));
+            worker = QueueWorker.start("virtio-rng", a.doorbells().getFirst(), () -> serve(a, queue),
+                    a.interrupt()::needsReset);
         }
     }
 
@@ -98,8 +99,12 @@ public final class VirtioRng implements VirtioDevice {
                     chain = next.get();
                 } catch (QueueException e) {
                     LOG.log(Level.WARNING, "virtio-rng: {0}", e.getMessage());
-                    if (e.head() < 0) {
+                    if (e.ringBroken()) {
+                        a.interrupt().needsReset();
                         return;
+                    }
+                    if (e.head() < 0) {
+                        continue;
                     }
                     notifyIfWanted(a, queue, queue.addUsed(memory, e.head(), 0));
                     continue;

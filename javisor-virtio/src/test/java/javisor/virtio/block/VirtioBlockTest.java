@@ -9,9 +9,12 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import javisor.memory.GuestAddress;
 import javisor.virtio.Activation;
+import javisor.virtio.DeviceStatus;
 import javisor.virtio.Interrupt;
 import javisor.virtio.VirtioFeatures;
+import javisor.virtio.mmio.VirtioMmioTransport;
 import javisor.virtio.queue.DescriptorChain;
 import javisor.virtio.queue.FakeDriver;
 import javisor.virtio.queue.SplitQueue;
@@ -122,7 +125,7 @@ class VirtioBlockTest {
         open(false);
         FakeDriver.Buf status = driver.buffer(1, true);
         driver.add(driver.buffer(16, false, header(VirtioBlock.T_FLUSH, 0)), status);
-        driver.publish(999); // an entry that names no descriptor: the queue cannot go on past it
+        driver.publish(999); // an entry that names no descriptor: dropped, and the batch ends after it
         AtomicInteger interrupts = new AtomicInteger();
         Activation a = new Activation(driver.memory, List.of(queue), List.of(), 0, new Interrupt() {
             @Override
@@ -132,6 +135,10 @@ class VirtioBlockTest {
 
             @Override
             public void configChanged() {
+            }
+
+            @Override
+            public void needsReset() {
             }
         });
         device.serve(a, queue);
@@ -184,6 +191,89 @@ class VirtioBlockTest {
                 driver.buffer(1, true))[0]).isEqualTo(VirtioBlock.S_IOERR);
         assertThat(Files.readAllBytes(tmp.resolve("disk.img"))[0]).isEqualTo((byte) 1);
         assertThat(device.readConfig(0, 8)).as("capacity in sectors").isEqualTo(SECTORS);
+    }
+
+    /**
+     * The device behind its transport with its I/O thread, as a guest drives it: {@code d}'s queue set up through
+     * the registers (4.2.3.1) and DRIVER_OK set. Returns the transport; {@code edges} counts interrupts.
+     */
+    private VirtioMmioTransport started(FakeDriver d, AtomicInteger edges) throws IOException {
+        VirtioMmioTransport t = new VirtioMmioTransport("test", new VirtioBlock(DiskImage.open(image(), false), "x"),
+                d.memory, edges::incrementAndGet);
+        driverOk(t, d);
+        return t;
+    }
+
+    private static void driverOk(VirtioMmioTransport t, FakeDriver d) {
+        t.write(0x070, 4, DeviceStatus.ACKNOWLEDGE | DeviceStatus.DRIVER);
+        t.write(0x024, 4, 1);
+        t.write(0x020, 4, VirtioFeatures.VERSION_1 >>> 32);
+        t.write(0x070, 4, DeviceStatus.ACKNOWLEDGE | DeviceStatus.DRIVER | DeviceStatus.FEATURES_OK);
+        t.write(0x038, 4, d.size);
+        t.write(0x080, 4, FakeDriver.DESC);
+        t.write(0x090, 4, FakeDriver.AVAIL);
+        t.write(0x0a0, 4, FakeDriver.USED);
+        t.write(0x044, 4, 1);
+        t.write(0x070, 4, t.read(0x070, 4) | DeviceStatus.DRIVER_OK);
+        assertThat(t.read(0x070, 4) & DeviceStatus.DRIVER_OK).isNotZero();
+    }
+
+    /** Waits (up to 10 s) until the device has put {@code count} entries on the used ring in all. */
+    private static void awaitUsed(FakeDriver d, int count) throws InterruptedException {
+        for (int i = 0; i < 1000 && d.usedIndex() != count; i++) {
+            Thread.sleep(10);
+        }
+        assertThat(d.usedIndex()).as("used entries").isEqualTo(count);
+    }
+
+    @Test
+    void aStatusByteInTheGuestsRomIsRefusedAndTheDeviceGoesOn() throws Exception {
+        // Before the device checked that writable buffers are writable RAM, the status byte's write into a
+        // read-only mapping threw on the I/O thread, which died: every later request hung.
+        try (FakeDriver d = FakeDriver.withRom(16)) {
+            AtomicInteger edges = new AtomicInteger();
+            try (VirtioMmioTransport t = started(d, edges)) {
+                d.add(d.buffer(16, false, header(VirtioBlock.T_FLUSH, 0)),
+                        new FakeDriver.Buf(FakeDriver.ROM + 0x10, 1, true));
+                t.write(VirtioMmioTransport.QUEUE_NOTIFY, 4, 0);
+                awaitUsed(d, 1);
+                assertThat(d.takeUsed()).singleElement().satisfies(u -> assertThat(u[1]).as("nothing written")
+                        .isZero());
+                assertThat(d.memory.read(GuestAddress.of(FakeDriver.ROM), (int) FakeDriver.ROM_SIZE)).containsOnly(0);
+
+                FakeDriver.Buf status = d.buffer(1, true, (byte) 0x7f);
+                d.add(d.buffer(16, false, header(VirtioBlock.T_FLUSH, 0)), status);
+                t.write(VirtioMmioTransport.QUEUE_NOTIFY, 4, 0);
+                awaitUsed(d, 2);
+                assertThat(d.read(status)).as("the next request is served").containsExactly(VirtioBlock.S_OK);
+                assertThat(t.device().counters()).containsEntry("errors", 1L).containsEntry("flushes", 1L);
+            }
+        }
+    }
+
+    @Test
+    void aBrokenRingMakesTheDeviceAskForAResetAndItWorksAgainAfterOne() throws Exception {
+        AtomicInteger edges = new AtomicInteger();
+        try (VirtioMmioTransport t = started(driver, edges)) {
+            driver.setAvailIndex(100); // 100 requests claimed on a queue of 16
+            t.write(VirtioMmioTransport.QUEUE_NOTIFY, 4, 0);
+            for (int i = 0; i < 1000 && (t.read(0x070, 4) & DeviceStatus.DEVICE_NEEDS_RESET) == 0; i++) {
+                Thread.sleep(10);
+            }
+            assertThat(t.read(0x070, 4) & DeviceStatus.DEVICE_NEEDS_RESET).isNotZero();
+            assertThat(t.read(0x060, 4) & 2).as("a configuration change interrupt").isNotZero();
+            assertThat(edges.get()).isEqualTo(1);
+
+            t.write(0x070, 4, 0);
+            assertThat(t.read(0x070, 4)).isZero();
+            driver.restart();
+            driverOk(t, driver);
+            FakeDriver.Buf status = driver.buffer(1, true, (byte) 0x7f);
+            driver.add(driver.buffer(16, false, header(VirtioBlock.T_FLUSH, 0)), status);
+            t.write(VirtioMmioTransport.QUEUE_NOTIFY, 4, 0);
+            awaitUsed(driver, 1);
+            assertThat(driver.read(status)).containsExactly(VirtioBlock.S_OK);
+        }
     }
 
     @Test

@@ -6,7 +6,10 @@ import java.util.List;
 import javisor.memory.GuestAddress;
 import javisor.memory.GuestMemory;
 import javisor.memory.GuestRegion;
+import javisor.memory.MappingKind;
 import javisor.memory.RegionFlags;
+import javisor.sys.HostMapping;
+import javisor.sys.LibC;
 
 /**
  * The driver's side of one split virtqueue, played by a test (a test double: a guest kernel is what it stands in
@@ -18,6 +21,9 @@ public final class FakeDriver implements AutoCloseable {
     public static final long DESC = 0x1000;
     public static final long AVAIL = 0x9000;
     public static final long USED = 0xa000;
+    /** A page of the guest's ROM right after its RAM (with {@link #withRom}): no W flag, a read-only host view. */
+    public static final long ROM = RAM;
+    public static final long ROM_SIZE = 0x1000;
     private static final long BUFFERS = 0x10_0000;
 
     public final GuestMemory memory;
@@ -32,8 +38,31 @@ public final class FakeDriver implements AutoCloseable {
     }
 
     public FakeDriver(int size) {
-        this.memory = GuestMemory.of(List.of(GuestRegion.allocate(GuestAddress.ZERO, RAM, RegionFlags.RWX)));
+        this(size, GuestMemory.of(List.of(GuestRegion.allocate(GuestAddress.ZERO, RAM, RegionFlags.RWX))));
+    }
+
+    private FakeDriver(int size, GuestMemory memory) {
+        this.memory = memory;
         this.size = size;
+    }
+
+    /**
+     * A driver whose guest also has {@link #ROM}: a read-only region mapped from a memfd as Javisor maps a read-only
+     * MapReserved file, so its host view is read-only too (a device write there would throw, not land).
+     */
+    public static FakeDriver withRom(int size) {
+        int fd = LibC.memfdCreate("rom", LibC.MFD_CLOEXEC);
+        HostMapping rom;
+        try {
+            LibC.ftruncate(fd, ROM_SIZE);
+            rom = HostMapping.sharedFile(fd, 0, ROM_SIZE, false);
+        } finally {
+            LibC.close(fd);
+        }
+        return new FakeDriver(size, GuestMemory.of(List.of(
+                GuestRegion.allocate(GuestAddress.ZERO, RAM, RegionFlags.RWX),
+                new GuestRegion(GuestAddress.of(ROM), new RegionFlags(RegionFlags.READ), MappingKind.MAP_RESERVED,
+                        rom))));
     }
 
     /** A queue as the transport would set it up from this driver's registers. */
@@ -85,6 +114,14 @@ public final class FakeDriver implements AutoCloseable {
         memory.writeU16(GuestAddress.of(AVAIL + 4 + 2L * (availIdx % size)), head);
         availIdx = (availIdx + 1) & 0xffff;
         memory.writeU16(GuestAddress.of(AVAIL + 2), availIdx);
+    }
+
+    /** Starts afresh after a device reset, as a driver does: empty rings, every index back to 0. */
+    public void restart() {
+        memory.zero(GuestAddress.of(DESC), USED + 0x1000 - DESC);
+        nextDesc = 0;
+        availIdx = 0;
+        usedSeen = 0;
     }
 
     /** Sets the available ring's index as a (broken) driver might. */

@@ -217,19 +217,23 @@ class SplitQueueFuzzTest {
             int pending = (idx - before) & 0xffff;
             int head = pending == 0 || pending > size ? -1 : mem.readU16(GuestAddress.of(avail + 4 + 2L * (before % size)));
             ram.remember();
+            boolean wasBroken = q.broken();
             Optional<DescriptorChain> got;
             try {
                 got = q.pop(mem);
             } catch (QueueException e) {
+                assertThat(wasBroken).as("a broken ring threw: %s", e.getMessage()).isFalse();
                 seen.merge(e.getMessage().replaceAll("0x[0-9a-f]+|[0-9]+", "N"), 1, Integer::sum);
                 ram.assertChangesOnly("a failed pop", this::availEvent);
                 ram.assertGuardsIntact();
                 if (pending > size) {
                     assertThat(e.head()).as("a ring %d entries ahead: %s", pending, e.getMessage()).isEqualTo(-1);
+                    assertThat(e.ringBroken()).as("a ring %d entries ahead is broken", pending).isTrue();
                     assertThat(q.nextAvailable()).as("nothing taken from a broken ring").isEqualTo(before);
                     return false;
                 }
                 assertThat(pending).as("an error with nothing pending: %s", e.getMessage()).isPositive();
+                assertThat(e.ringBroken()).as("only this entry is bad: %s", e.getMessage()).isFalse();
                 assertThat(q.nextAvailable()).as("the bad entry is taken").isEqualTo((before + 1) & 0xffff);
                 if (head >= size) {
                     assertThat(e.head()).as("head %d of a queue of %d", head, size).isEqualTo(-1);
@@ -241,6 +245,11 @@ class SplitQueueFuzzTest {
             }
             ram.assertChangesOnly("pop", this::availEvent);
             ram.assertGuardsIntact();
+            if (wasBroken) {
+                assertThat(got).as("a broken ring gives nothing until a reset").isEmpty();
+                assertThat(q.nextAvailable()).isEqualTo(before);
+                return false;
+            }
             if (pending == 0) {
                 assertThat(got).as("nothing was made available").isEmpty();
                 assertThat(q.nextAvailable()).isEqualTo(before);

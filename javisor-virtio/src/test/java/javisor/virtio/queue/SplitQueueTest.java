@@ -124,10 +124,53 @@ class SplitQueueTest {
     }
 
     @Test
-    void anAvailableIndexFarAheadBreaksTheRing() {
+    void anAvailableIndexFarAheadBreaksTheRingUntilAReset() throws Exception {
         SplitQueue q = driver.queue(false, false);
         driver.setAvailIndex(9);
-        failsWith(q, driver, "runs 9 entries ahead of the device, more than the queue's 8", -1);
+        assertThatThrownBy(() -> q.pop(driver.memory)).isInstanceOfSatisfying(QueueException.class, e -> {
+            assertThat(e.getMessage()).contains("runs 9 entries ahead of the device, more than the queue's 8");
+            assertThat(e.ringBroken()).isTrue();
+        });
+        driver.setAvailIndex(0);
+        driver.add(driver.buffer(1, true));
+        assertThat(q.pop(driver.memory)).as("a broken ring serves nothing more").isEmpty();
+        assertThat(q.broken()).isTrue();
+        q.reset();
+        assertThat(q.broken()).isFalse();
+    }
+
+    @Test
+    void anEntryNamingNoDescriptorIsDroppedAndTheQueueGoesOn() throws Exception {
+        SplitQueue q = driver.queue(false, false);
+        driver.publish(9);
+        int good = driver.add(driver.buffer(1, true));
+        assertThatThrownBy(() -> q.pop(driver.memory)).isInstanceOfSatisfying(QueueException.class, e -> {
+            assertThat(e.head()).isEqualTo(-1);
+            assertThat(e.ringBroken()).as("only that entry was bad").isFalse();
+        });
+        assertThat(q.pop(driver.memory).orElseThrow().head()).isEqualTo(good);
+    }
+
+    @Test
+    void theDeviceWritesOnlyWritableRam() throws Exception {
+        try (FakeDriver d = FakeDriver.withRom(8)) {
+            SplitQueue q = d.queue(false, false);
+            q.check(d.memory);
+            d.descriptor(FakeDriver.DESC, 0, FakeDriver.ROM, 16, Descriptor.F_NEXT, 1);
+            d.descriptor(FakeDriver.DESC, 1, FakeDriver.ROM + 16, 1, Descriptor.F_WRITE, 0);
+            d.publish(0);
+            failsWith(q, d, "device-writable descriptor 1 points at 0x400010 (1 bytes), which is read-only memory", 0);
+            d.descriptor(FakeDriver.DESC, 1, FakeDriver.RAM - 1, 2, Descriptor.F_WRITE, 0);
+            d.publish(0);
+            failsWith(q, d, "device-writable descriptor 1 points at 0x3fffff (2 bytes), which is read-only memory", 0);
+            d.descriptor(FakeDriver.DESC, 1, FakeDriver.RAM - 1, 1, Descriptor.F_WRITE, 0);
+            d.publish(0);
+            assertThat(q.pop(d.memory).orElseThrow().readableLength()).as("reading ROM is fine").isEqualTo(16);
+
+            q.setUsedRing(FakeDriver.ROM);
+            assertThatThrownBy(() -> q.check(d.memory)).hasMessageContaining("the used ring at 0x400000 is in "
+                    + "read-only memory");
+        }
     }
 
     @Test
