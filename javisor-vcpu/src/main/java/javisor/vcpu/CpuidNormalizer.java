@@ -13,8 +13,16 @@ public final class CpuidNormalizer {
     private static final int LEAF_FEATURES = 0x1;
     private static final int LEAF_EXT_TOPOLOGY = 0xB;
     private static final int LEAF_V2_EXT_TOPOLOGY = 0x1F;
+    /** KVM_CPUID_FEATURES (Linux's Documentation/virt/kvm/x86/cpuid.rst): KVM's paravirtual feature bits. */
+    static final int LEAF_KVM_FEATURES = 0x4000_0001;
+    /**
+     * KVM_FEATURE_MSI_EXT_DEST_ID: "MSI addresses may carry APIC id bits 8-14 in address bits 11-5". Neither KVM's
+     * in-kernel I/O APIC nor its MSI routing reads those bits (only a VMM that rewrites each MSI can offer it), so
+     * the bit stays clear: a Linux guest then brings up only the vCPUs with APIC ids 0-255, each of which its
+     * interrupts reach, instead of all of them with device interrupts aimed at the wrong ones.
+     */
+    static final int KVM_FEATURE_MSI_EXT_DEST_ID = 1 << 15;
 
-    private static final int ECX_CX16 = 1 << 13;
     private static final int ECX_HYPERVISOR = 1 << 31;
     private static final int EDX_HTT = 1 << 28;
 
@@ -32,6 +40,8 @@ public final class CpuidNormalizer {
             out.add(switch (e.function()) {
                 case LEAF_FEATURES -> features(e, apicId, cpuCount);
                 case LEAF_EXT_TOPOLOGY, LEAF_V2_EXT_TOPOLOGY -> e.withRegisters(e.eax(), e.ebx(), e.ecx(), apicId);
+                case LEAF_KVM_FEATURES -> e.withRegisters(e.eax() & ~KVM_FEATURE_MSI_EXT_DEST_ID, e.ebx(), e.ecx(),
+                        e.edx());
                 default -> e;
             });
         }
@@ -41,9 +51,8 @@ public final class CpuidNormalizer {
     private static CpuidEntry features(CpuidEntry e, int apicId, int cpuCount) {
         // EBX[31:24] initial APIC id, EBX[23:16] logical processors per package.
         int ebx = (e.ebx() & 0x0000ffff) | ((apicId & 0xff) << 24) | ((Math.min(cpuCount, 255) & 0xff) << 16);
-        // cmpxchg16b cannot be emulated at CPL0 under PVM (ENVIRONMENT.md), so no guest may rely on it;
-        // the hypervisor bit tells the guest it runs virtualised.
-        int ecx = (e.ecx() & ~ECX_CX16) | ECX_HYPERVISOR;
+        // The hypervisor bit tells the guest it runs virtualised.
+        int ecx = e.ecx() | ECX_HYPERVISOR;
         int edx = cpuCount > 1 ? e.edx() | EDX_HTT : e.edx() & ~EDX_HTT;
         return e.withRegisters(e.eax(), ebx, ecx, edx);
     }
