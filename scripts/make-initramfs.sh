@@ -13,7 +13,8 @@
 #   javisor.exec=PROG  run PROG (e.g. one from a second cpio archive appended to this one) and say how it ended
 #   root=DEV         mount DEV (ext4) and switch to it, starting its /sbin/init (after the javisor.* steps)
 #   javisor.virtiotest  exercise the virtio devices: read and write /dev/vda (its first bytes, its serial, a
-#                     write of sector 1 flushed with fsync), read /dev/hwrng, write to /dev/hvc0
+#                     write of sector 1 flushed with fsync), read /dev/hwrng, write to /dev/hvc0, read a line
+#                     from /dev/hvc1 (up to 2 minutes)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
@@ -108,6 +109,14 @@ if grep -qw javisor.virtiotest /proc/cmdline; then
   fi
   if [ -c /dev/hvc0 ]; then
     echo "hello from hvc0" > /dev/hvc0 && echo "javisor-initramfs: wrote hvc0"
+  fi
+  if [ -c /dev/hvc1 ]; then
+    echo "javisor-initramfs: reading a line from hvc1"
+    if read -t 120 line < /dev/hvc1; then
+      echo "javisor-initramfs: hvc1 gave \"\$line\""
+    else
+      echo "javisor-initramfs: hvc1 gave nothing"
+    fi
   fi
 fi
 if [ -n "\$program" ]; then

@@ -99,6 +99,14 @@ final class VirtioAttachment {
         return new Attached(d, transport, platform);
     }
 
+    /** The virtio consoles among {@code attached} whose output is the VM's console (they have no path). */
+    static List<VirtioConsole> consolePorts(List<Attached> attached) {
+        return attached.stream()
+                .filter(a -> a.config().path().isEmpty() && a.transport().device() instanceof VirtioConsole)
+                .map(a -> (VirtioConsole) a.transport().device())
+                .toList();
+    }
+
     private static VirtioDevice device(VmConfig config, String what, EmulatedDeviceConfig d, OutputStream console) {
         return switch (d.emuType()) {
             case VIRTIO_BLK -> {

@@ -21,6 +21,7 @@ import javisor.sys.kvm.VmFd;
 import javisor.vcpu.ExitCounters;
 import javisor.vcpu.VCpu;
 import javisor.vcpu.hypercall.HypercallError;
+import javisor.virtio.console.VirtioConsole;
 import javisor.virtio.mmio.VirtioMmioTransport;
 import javisor.vm.hypercall.HypercallCaller;
 import javisor.vm.hypercall.HypercallDispatcher;
@@ -51,6 +52,7 @@ public final class Vm implements HypercallCaller, AutoCloseable {
     private final Optional<IvcWindow> ivcWindow;
     private final MemorySlots slots;
     private final List<VirtioMmioTransport> virtio;
+    private final List<VirtioConsole> consolePorts;
     private final List<AutoCloseable> resources;
     private final VmRunState runState;
     private final VcpuControl vcpuControl;
@@ -62,7 +64,7 @@ public final class Vm implements HypercallCaller, AutoCloseable {
     record Parts(long id, String name, int cpuCount, VmFd vmFd, GuestMemory memory, IoPortBus ioPorts, MmioBus mmio,
                  BootSpec boot, List<CpuidEntry> supportedCpuid, Serial16550 console, VmInterrupts interrupts,
                  HypercallDispatcher hypercalls, Optional<IvcWindow> ivcWindow, MemorySlots slots,
-                 List<VirtioMmioTransport> virtio, List<AutoCloseable> resources) {
+                 List<VirtioMmioTransport> virtio, List<VirtioConsole> consolePorts, List<AutoCloseable> resources) {
     }
 
     Vm(Parts p) {
@@ -80,6 +82,7 @@ public final class Vm implements HypercallCaller, AutoCloseable {
         this.ivcWindow = p.ivcWindow();
         this.slots = p.slots();
         this.virtio = List.copyOf(p.virtio());
+        this.consolePorts = List.copyOf(p.consolePorts());
         this.resources = p.resources();
         this.runState = new VmRunState(describe(), cpuCount);
         this.vcpuControl = new VcpuControl(describe(), cpuCount, boot, runState, this::kickVcpu);
@@ -137,6 +140,14 @@ public final class Vm implements HypercallCaller, AutoCloseable {
 
     public VmInterrupts interrupts() {
         return interrupts;
+    }
+
+    /**
+     * The virtio console ports whose output is the VM's console (no file of their own): keyboard input to the VM
+     * console reaches them as it reaches COM1, so a guest may run its shell on either.
+     */
+    public List<VirtioConsole> consolePorts() {
+        return consolePorts;
     }
 
     /** The virtio devices, each behind its transport (for {@code vm show}: state and counters). */

@@ -120,7 +120,8 @@ public final class VmBuilder {
             window.ifPresent(w -> checkIvcWindow(w, mem, who));
             Vm vm = new Vm(new Vm.Parts(config.base().id(), config.base().name(), config.base().cpuNum(), vmFd, mem,
                     ioPorts, mmio, boot, cpuModel(config), com1, interrupts, hypercalls, window, slots,
-                    virtio.stream().map(VirtioAttachment.Attached::transport).toList(), owned));
+                    virtio.stream().map(VirtioAttachment.Attached::transport).toList(),
+                    VirtioAttachment.consolePorts(virtio), owned));
             self[0] = vm;
             vm.runState().moveTo(VmState.LOADED);
             return vm;

@@ -6,13 +6,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 
-import javisor.devices.Serial16550;
+import javisor.vm.Vm;
 
 /**
  * A VM's serial console as the hypervisor sees it: everything the guest writes goes to the VM's own sink
  * (its log file, or standard output under {@code javisor run}) and to whoever is attached ({@code vm console});
  * the last {@link #REPLAY_BYTES} bytes are kept so an attach starts with recent output. Input goes to the
- * current incarnation's UART, which changes when the VM restarts.
+ * current incarnation's UART and to its virtio console ports that write here, which change when the VM restarts.
  */
 public final class VmConsole extends OutputStream {
     public static final int REPLAY_BYTES = 4096;
@@ -21,14 +21,14 @@ public final class VmConsole extends OutputStream {
     private final byte[] replay = new byte[REPLAY_BYTES];
     private final List<OutputStream> attached = new ArrayList<>();
     private long written;
-    private volatile Supplier<Serial16550> uart = () -> null;
+    private volatile Supplier<Vm> vm = () -> null;
 
     public VmConsole(OutputStream sink) {
         this.sink = sink;
     }
 
-    void connect(Supplier<Serial16550> currentUart) {
-        this.uart = currentUart;
+    void connect(Supplier<Vm> currentVm) {
+        this.vm = currentVm;
     }
 
     @Override
@@ -87,8 +87,19 @@ public final class VmConsole extends OutputStream {
 
     /** Sends {@code bytes} to the guest as serial input; returns how many the UART took. */
     public int sendInput(byte[] bytes) {
-        Serial16550 u = uart.get();
-        return u == null ? 0 : u.enqueueInput(bytes);
+        Vm v = vm.get();
+        return v == null ? 0 : v.console().enqueueInput(bytes);
+    }
+
+    /**
+     * Sends {@code bytes} to the virtio console ports whose output is this console. They take all of it at once
+     * (keeping what the guest has not read yet, within a bound), so unlike the UART's FIFO they need no retry.
+     */
+    public void sendToConsolePorts(byte[] bytes) {
+        Vm v = vm.get();
+        if (v != null) {
+            v.consolePorts().forEach(port -> port.input(bytes));
+        }
     }
 
     /** An attached terminal; closing it detaches. */
@@ -101,6 +112,10 @@ public final class VmConsole extends OutputStream {
 
         public int sendInput(byte[] bytes) {
             return VmConsole.this.sendInput(bytes);
+        }
+
+        public void sendToConsolePorts(byte[] bytes) {
+            VmConsole.this.sendToConsolePorts(bytes);
         }
 
         @Override

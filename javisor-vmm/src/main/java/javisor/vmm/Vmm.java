@@ -15,7 +15,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentSkipListMap;
 
-import javisor.devices.Serial16550;
 import javisor.sys.LibC;
 import javisor.sys.Logs;
 import javisor.sys.kvm.Kvm;
@@ -159,16 +158,16 @@ public final class Vmm implements AutoCloseable {
                 e.vm.close();
                 throw new VmmException("VM id " + id + " is already used by VM '" + vms.get(id).vm.name() + "'");
             }
-            console.connect(() -> currentUartOf(id));
+            console.connect(() -> currentVmOf(id));
             vms.put(id, e);
         }
         return e.vm;
     }
 
-    /** The UART of VM {@code id}'s current incarnation; lock-free, as keyboard input must not wait for a restart. */
-    private Serial16550 currentUartOf(long id) {
+    /** VM {@code id}'s current incarnation; lock-free, as keyboard input must not wait for a restart. */
+    private Vm currentVmOf(long id) {
         Entry e = vms.get(id);
-        return e == null ? null : e.vm.console();
+        return e == null ? null : e.vm;
     }
 
     /** Boots every VM that is LOADED (AxVisor's vmm::start). */

@@ -99,6 +99,7 @@ final class TerminalConsole implements ConsoleAttacher {
         }
         byte[] bytes = typed.substring(0, n).getBytes(StandardCharsets.UTF_8);
         typed.delete(0, n);
+        attachment.sendToConsolePorts(bytes);
         int off = 0;
         for (int tries = 0; off < bytes.length && tries < SEND_RETRIES; tries++) {
             byte[] rest = Arrays.copyOfRange(bytes, off, bytes.length);

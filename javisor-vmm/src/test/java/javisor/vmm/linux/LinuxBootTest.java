@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.Optional;
 
 import javisor.vm.StopReason;
+import javisor.vm.VmState;
 import javisor.vm.config.VmConfig;
 import javisor.vmm.TestGuests;
 import org.junit.jupiter.api.BeforeAll;
@@ -98,15 +99,25 @@ class LinuxBootTest {
                       cfg_list = [], path = "disk.img" },
                     ["hvc", 0xd000_1000, 0x1000, 17, 0xE3, [], "hvc0.out"],
                     ["rng", 0xd000_2000, 0x1000, 18, 0xE4, [1_000_000]],
+                    ["keyboard", 0xd000_3000, 0x1000, 19, 0xE3, []],
                 ]
                 """.formatted(kernel.vmlinux(), kernel.initramfs(), cmdline));
-        LinuxBoot b = LinuxBoot.run(VmConfig.load(config), console -> false, Duration.ofSeconds(360));
+        // The second console has no file: its output is the VM console, and what is typed there reaches it.
+        LinuxBoot b = LinuxBoot.run(VmConfig.load(config), console -> console.contains("reading a line from hvc1"),
+                Duration.ofSeconds(360), (vmm, id) -> {
+                    vmm.console(id).sendToConsolePorts("typed at vm console\n".getBytes(StandardCharsets.US_ASCII));
+                    long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+                    while (vmm.vm(id).state() != VmState.STOPPED && System.nanoTime() < deadline) {
+                        Thread.sleep(100);
+                    }
+                });
         assertThat(b.console()).as("the guest's account")
                 .contains("javisor-initramfs: vda 2048 sectors, read-only 0, serial javisor-disk")
                 .contains("javisor-initramfs: vda starts with JAVISOR-DISK-OK!")
                 .contains("javisor-initramfs: vda sector 1 written and flushed")
                 .containsPattern("javisor-initramfs: hwrng virtio_rng\\.0 gave [0-9a-f]{32}")
-                .contains("javisor-initramfs: wrote hvc0");
+                .contains("javisor-initramfs: wrote hvc0")
+                .contains("javisor-initramfs: hvc1 gave \"typed at vm console\"");
         assertThat(b.stop()).as("powered off; console:\n" + b.console()).isEqualTo(new StopReason.PowerOff());
         byte[] after = Files.readAllBytes(image);
         assertThat(new String(after, 512, 16, StandardCharsets.US_ASCII)).isEqualTo("written by linux");
