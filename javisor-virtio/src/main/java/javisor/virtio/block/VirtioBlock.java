@@ -133,8 +133,9 @@ public final class VirtioBlock implements VirtioDevice {
     }
 
     /**
-     * Takes every request the driver made available, answers each, and notifies once for the batch. Package-private
-     * for the tests, which call it on their own thread (the fuzz test so that a seed replays exactly).
+     * Takes every request the driver made available, answers each, and notifies once for the batch (an interrupt
+     * after each answer was measured slower: docs/performance.md). Package-private for the tests, which call it on
+     * their own thread (the fuzz test so that a seed replays exactly).
      */
     void serve(Activation a, SplitQueue queue) {
         GuestMemory memory = a.memory();
