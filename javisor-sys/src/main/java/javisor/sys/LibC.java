@@ -53,6 +53,7 @@ public final class LibC {
     private static final long SYS_PREAD64 = 17;
     private static final long SYS_PWRITE64 = 18;
     private static final long SYS_GETPID = 39;
+    private static final long SYS_GETPGRP = 111;
     private static final long SYS_SENDMSG = 46;
     private static final long SYS_SOCKETPAIR = 53;
     private static final long SYS_FDATASYNC = 75;
@@ -197,6 +198,24 @@ public final class LibC {
      */
     public static int ioctlRaw(int fd, long request, long arg) {
         return (int) syscall(SYS_IOCTL, fd, request, arg, 0, 0, 0);
+    }
+
+    /** TIOCGPGRP (asm-generic/ioctls.h): the foreground process group of a terminal. */
+    static final long TIOCGPGRP = 0x540F;
+
+    /**
+     * Whether this process can read {@code fd} without being stopped: true unless {@code fd} is a terminal whose
+     * foreground process group is not this process's (a job started in the background, which SIGTTIN would stop
+     * at its first read, and the rest of the process with it).
+     */
+    public static boolean readableWithoutStopping(int fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment foreground = arena.allocate(JAVA_INT);
+            if (syscall(SYS_IOCTL, fd, TIOCGPGRP, foreground.address(), 0, 0, 0) < 0) {
+                return true; // not a terminal (ENOTTY): a pipe, a file, /dev/null
+            }
+            return foreground.get(JAVA_INT, 0) == syscall(SYS_GETPGRP, 0, 0, 0, 0, 0, 0);
+        }
     }
 
     public static int open(String path, int flags) {

@@ -72,6 +72,23 @@ class LibCTest {
         }
 
         @Test
+        void onlyABackgroundTerminalIsNotReadableWithoutStopping() {
+            int efd = LibC.eventfd(0, LibC.EFD_CLOEXEC);
+            try {
+                assertThat(LibC.readableWithoutStopping(efd)).as("not a terminal").isTrue();
+            } finally {
+                LibC.close(efd);
+            }
+            // A new pseudo-terminal's foreground process group is none, so not this process's.
+            int master = LibC.open("/dev/ptmx", LibC.O_RDWR | LibC.O_CLOEXEC);
+            try {
+                assertThat(LibC.readableWithoutStopping(master)).as("a terminal in another's foreground").isFalse();
+            } finally {
+                LibC.close(master);
+            }
+        }
+
+        @Test
         void mmapFailureIsReportedNotReturnedAsAnAddress() {
             // 2^62 bytes cannot fit in the 47-bit user address space, even with MAP_NORESERVE.
             assertThatThrownBy(() -> HostMapping.anonymous(1L << 62))

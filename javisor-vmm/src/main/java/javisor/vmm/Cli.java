@@ -3,6 +3,7 @@ package javisor.vmm;
 import java.io.ByteArrayOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
+import javisor.sys.LibC;
 import javisor.vm.ImageResolver;
 import javisor.vm.StopReason;
 import javisor.vm.Vm;
@@ -44,6 +46,7 @@ public final class Cli {
               --config-dir DIR run/shell: also every *.toml in DIR with [base], [kernel] and [devices]
               --bundled SET    run/shell: also the bundled config set SET (default, ivc-demo, smp-demo)
               --console FILE   run: the guests' serial output goes to FILE instead of standard output
+                               (with one VM, standard input is its console's input)
               --log-dir DIR    shell: each VM's console log goes to DIR/vm-ID-NAME.log
                                (default: $TMPDIR/javisor-PID)
               --log LEVEL      log level: error, warning (default), info, debug, trace
@@ -54,17 +57,20 @@ public final class Cli {
             2 bad arguments, config or image, 4 guest failure, 6 host error, 8 KVM unavailable.
             """;
 
+    private final InputStream in;
     private final PrintStream out;
     private final PrintStream err;
     private boolean helpShown;
 
-    private Cli(PrintStream out, PrintStream err) {
+    private Cli(InputStream in, PrintStream out, PrintStream err) {
+        this.in = in;
         this.out = out;
         this.err = err;
     }
 
-    public static int run(String[] args, PrintStream out, PrintStream err) {
-        return new Cli(out, err).dispatch(List.of(args));
+    /** @param in the console's input under {@code run} (one VM), the commands under {@code shell} */
+    public static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
+        return new Cli(in, out, err).dispatch(List.of(args));
     }
 
     private int dispatch(List<String> args) {
@@ -223,6 +229,11 @@ public final class Cli {
         try (console; Vmm vmm = Vmm.init(definitions, consoles)) {
             Thread hook = Thread.ofPlatform().unstarted(() -> vmm.stopAll("signal"));
             Runtime.getRuntime().addShutdownHook(hook);
+            // The VM that owns the console takes standard input too, as QEMU's does; not a terminal this process
+            // runs in the background of (`javisor run ... &`), whose first read would stop the whole process.
+            if (definitions.size() == 1 && (in != System.in || LibC.readableWithoutStopping(0))) {
+                vmm.console(definitions.getFirst().config().base().id()).typeFrom(in);
+            }
             vmm.start();
             vmm.awaitAll();
             Runtime.getRuntime().removeShutdownHook(hook);
@@ -267,7 +278,7 @@ public final class Cli {
         }
         try (Vmm vmm = Vmm.init(definitions(o), new ConsoleLogs(logDir))) {
             vmm.start();
-            return Shell.run(vmm, System.in, out, err, System.console() != null);
+            return Shell.run(vmm, in, out, err, in == System.in && System.console() != null);
         } catch (VmCreateException | ConfigException | VmmException e) {
             err.println("javisor: " + e.getMessage());
             return ExitStatus.USAGE;

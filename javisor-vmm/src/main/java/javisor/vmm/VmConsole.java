@@ -1,8 +1,10 @@
 package javisor.vmm;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -16,6 +18,9 @@ import javisor.vm.Vm;
  */
 public final class VmConsole extends OutputStream {
     public static final int REPLAY_BYTES = 4096;
+    /** How long {@link #type} waits, in all, for a guest that does not empty its UART's receive FIFO. */
+    private static final int TYPE_RETRIES = 20;
+    private static final long TYPE_RETRY_MS = 10;
 
     private final OutputStream sink;
     private final byte[] replay = new byte[REPLAY_BYTES];
@@ -85,21 +90,44 @@ public final class VmConsole extends OutputStream {
         return attach(terminal);
     }
 
-    /** Sends {@code bytes} to the guest as serial input; returns how many the UART took. */
-    public int sendInput(byte[] bytes) {
+    /**
+     * Sends what was typed to the guest: at once to the virtio console ports whose output is this console (they keep
+     * what the guest has not read yet, within a bound), and to the UART as fast as the guest empties its 16-byte
+     * receive FIFO; what a guest leaves unread for {@code TYPE_RETRIES} waits is dropped, as a real UART's overrun.
+     */
+    public void type(byte[] bytes) throws InterruptedException {
         Vm v = vm.get();
-        return v == null ? 0 : v.console().enqueueInput(bytes);
+        if (v == null) {
+            return;
+        }
+        v.consolePorts().forEach(port -> port.input(bytes));
+        int off = 0;
+        for (int tries = 0; off < bytes.length && tries < TYPE_RETRIES; tries++) {
+            int taken = v.console().enqueueInput(Arrays.copyOfRange(bytes, off, bytes.length));
+            off += taken;
+            if (taken == 0) {
+                Thread.sleep(TYPE_RETRY_MS); // the guest has not read its receive FIFO yet
+            } else {
+                tries = 0;
+            }
+        }
     }
 
     /**
-     * Sends {@code bytes} to the virtio console ports whose output is this console. They take all of it at once
-     * (keeping what the guest has not read yet, within a bound), so unlike the UART's FIFO they need no retry.
+     * Passes {@code in} to the guest as typed input until it ends, on a daemon thread of its own (the thread
+     * blocks in read, so it must not keep the process alive): {@code javisor run}'s standard input.
      */
-    public void sendToConsolePorts(byte[] bytes) {
-        Vm v = vm.get();
-        if (v != null) {
-            v.consolePorts().forEach(port -> port.input(bytes));
-        }
+    public void typeFrom(InputStream in) {
+        Thread.ofPlatform().daemon().name("console input").start(() -> {
+            byte[] buffer = new byte[1024];
+            try {
+                for (int n; (n = in.read(buffer)) > 0; ) {
+                    type(Arrays.copyOf(buffer, n));
+                }
+            } catch (IOException | InterruptedException e) {
+                // standard input is gone, or the process ends: nothing more to type
+            }
+        });
     }
 
     /** An attached terminal; closing it detaches. */
@@ -110,12 +138,8 @@ public final class VmConsole extends OutputStream {
             this.terminal = terminal;
         }
 
-        public int sendInput(byte[] bytes) {
-            return VmConsole.this.sendInput(bytes);
-        }
-
-        public void sendToConsolePorts(byte[] bytes) {
-            VmConsole.this.sendToConsolePorts(bytes);
+        public void type(byte[] bytes) throws InterruptedException {
+            VmConsole.this.type(bytes);
         }
 
         @Override

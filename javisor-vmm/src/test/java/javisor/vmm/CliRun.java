@@ -1,5 +1,6 @@
 package javisor.vmm;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -10,6 +11,12 @@ import java.nio.charset.StandardCharsets;
  */
 record CliRun(int status, String out, String err) {
     static CliRun of(String... args) {
+        // Never the test JVM's System.in: surefire talks to its forked JVM through it.
+        return withInput(new byte[0], args);
+    }
+
+    /** As {@link #of}, with {@code input} as standard input (what is typed at the console under {@code run}). */
+    static CliRun withInput(byte[] input, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int status;
@@ -18,7 +25,7 @@ record CliRun(int status, String out, String err) {
             PrintStream systemErr = System.err;
             System.setErr(e);
             try {
-                status = Cli.run(args, o, e);
+                status = Cli.run(args, new ByteArrayInputStream(input), o, e);
             } finally {
                 System.setErr(systemErr);
             }

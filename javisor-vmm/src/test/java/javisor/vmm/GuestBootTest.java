@@ -2,6 +2,10 @@ package javisor.vmm;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -71,6 +75,45 @@ class GuestBootTest {
                 .contains("mem_lower=640K mem_upper=64512K\n")
                 .endsWith("Bye.\n");
         assertThat(r.status()).as(r.err()).isEqualTo(ExitStatus.OK);
+    }
+
+    @Test
+    void standardInputIsTheConsolesInputUnderRun() throws Exception {
+        // uart_echo.elf reads a line from COM1 with the receive interrupt and exits with the sum of its bytes. The
+        // line is typed once the guest asks for it, as a user at the terminal would.
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        InputStream keyboard = new InputStream() {
+            private byte[] line = "ab\n".getBytes(StandardCharsets.US_ASCII);
+
+            @Override
+            public int read() {
+                throw new UnsupportedOperationException("the console reads in blocks");
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (line == null) {
+                    return -1;
+                }
+                long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+                while (!out.toString(StandardCharsets.UTF_8).contains("type a line") && System.nanoTime() < deadline) {
+                    try {
+                        Thread.sleep(20);
+                    } catch (InterruptedException e) {
+                        throw new InterruptedIOException();
+                    }
+                }
+                int n = line.length;
+                System.arraycopy(line, 0, b, off, n);
+                line = null;
+                return n;
+            }
+        };
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status = Cli.run(new String[] {"run", "--kernel", TestGuests.image("uart_echo.elf").toString()}, keyboard,
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("uart_echo: got \"ab\", sum 0xc3");
+        assertThat(status).as(err.toString(StandardCharsets.UTF_8)).isEqualTo(((0xc3 << 1) | 1) & 0xff);
     }
 
     @Test

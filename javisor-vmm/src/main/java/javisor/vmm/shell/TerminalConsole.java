@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.EnumSet;
 
 import org.jline.terminal.Attributes;
@@ -28,8 +27,6 @@ final class TerminalConsole implements ConsoleAttacher {
     /** A paste is sent in chunks of this many characters. */
     private static final int CHUNK = 256;
     /** How long to keep offering input a guest does not read (its receive FIFO full) before dropping it. */
-    private static final int SEND_RETRIES = 20;
-    private static final long SEND_RETRY_MS = 10;
 
     private final Terminal terminal;
 
@@ -99,18 +96,7 @@ final class TerminalConsole implements ConsoleAttacher {
         }
         byte[] bytes = typed.substring(0, n).getBytes(StandardCharsets.UTF_8);
         typed.delete(0, n);
-        attachment.sendToConsolePorts(bytes);
-        int off = 0;
-        for (int tries = 0; off < bytes.length && tries < SEND_RETRIES; tries++) {
-            byte[] rest = Arrays.copyOfRange(bytes, off, bytes.length);
-            int taken = attachment.sendInput(rest);
-            off += taken;
-            if (taken == 0) {
-                Thread.sleep(SEND_RETRY_MS); // the guest has not read its receive FIFO yet
-            } else {
-                tries = 0;
-            }
-        }
+        attachment.type(bytes);
     }
 
     private static boolean stopped(Vmm vmm, long id) {

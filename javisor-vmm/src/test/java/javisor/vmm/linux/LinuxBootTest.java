@@ -105,7 +105,7 @@ class LinuxBootTest {
         // The second console has no file: its output is the VM console, and what is typed there reaches it.
         LinuxBoot b = LinuxBoot.run(VmConfig.load(config), console -> console.contains("reading a line from hvc1"),
                 Duration.ofSeconds(360), (vmm, id) -> {
-                    vmm.console(id).sendToConsolePorts("typed at vm console\n".getBytes(StandardCharsets.US_ASCII));
+                    vmm.console(id).type("typed at vm console\n".getBytes(StandardCharsets.US_ASCII));
                     long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
                     while (vmm.vm(id).state() != VmState.STOPPED && System.nanoTime() < deadline) {
                         Thread.sleep(100);
