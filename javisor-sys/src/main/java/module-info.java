@@ -5,4 +5,5 @@
 module javisor.sys {
     exports javisor.sys;
     exports javisor.sys.kvm;
+    exports javisor.sys.net;
 }

@@ -46,12 +46,16 @@ public final class LibC {
     private static final long SYS_READ = 0;
     private static final long SYS_WRITE = 1;
     private static final long SYS_CLOSE = 3;
+    private static final long SYS_POLL = 7;
     private static final long SYS_MMAP = 9;
     private static final long SYS_MUNMAP = 11;
     private static final long SYS_RT_SIGPROCMASK = 14;
     private static final long SYS_IOCTL = 16;
     private static final long SYS_PREAD64 = 17;
     private static final long SYS_PWRITE64 = 18;
+    private static final long SYS_READV = 19;
+    private static final long SYS_WRITEV = 20;
+    private static final long SYS_SOCKET = 41;
     private static final long SYS_GETPID = 39;
     private static final long SYS_GETPGRP = 111;
     private static final long SYS_SENDMSG = 46;
@@ -82,6 +86,7 @@ public final class LibC {
     public static final int O_RDONLY = 0;
     public static final int O_RDWR = 2;
     public static final int O_CLOEXEC = 0x80000;
+    public static final int O_NONBLOCK = 0x800;
 
     public static final int PROT_NONE = 0;
     public static final int PROT_READ = 1;
@@ -374,6 +379,22 @@ public final class LibC {
         return vectored(SYS_PWRITEV, "pwritev", fd, from, offset);
     }
 
+    /** What {@link #readv} and {@link #writev} return when a non-blocking file has nothing to give or no room. */
+    public static final long WOULD_BLOCK = -1;
+
+    /**
+     * readv(2) at the file's position (a tap device, a pipe): one read into the native buffers {@code into}, in
+     * order; returns how many bytes, or {@link #WOULD_BLOCK} when the file is non-blocking and has nothing.
+     */
+    public static long readv(int fd, List<MemorySegment> into) {
+        return vectored(SYS_READV, "readv", fd, into, 0);
+    }
+
+    /** writev(2) of the native buffers {@code from}, in order; {@link #WOULD_BLOCK} as {@link #readv}. */
+    public static long writev(int fd, List<MemorySegment> from) {
+        return vectored(SYS_WRITEV, "writev", fd, from, 0);
+    }
+
     private static long vectored(long nr, String name, int fd, List<MemorySegment> buffers, long offset) {
         if (buffers.size() > UIO_MAXIOV) {
             throw new IllegalArgumentException(
@@ -388,9 +409,35 @@ public final class LibC {
                 iov.set(JAVA_LONG, 16L * i, b.address());
                 iov.set(JAVA_LONG, 16L * i + 8, b.byteSize());
             }
-            // x86-64 takes the offset whole in pos_l; pos_h is for 32-bit ABIs.
-            return check(restarting(nr, fd, iov.address(), buffers.size(), offset, 0, 0), name);
+            // x86-64 takes the offset whole in pos_l; pos_h is for 32-bit ABIs (readv and writev have none).
+            long r = restarting(nr, fd, iov.address(), buffers.size(), offset, 0, 0);
+            return r == -Errno.EAGAIN && (nr == SYS_READV || nr == SYS_WRITEV) ? WOULD_BLOCK : check(r, name);
         }
+    }
+
+    /** poll(2) events and results. */
+    public static final short POLLIN = 0x1;
+    public static final short POLLERR = 0x8;
+    public static final short POLLHUP = 0x10;
+    public static final short POLLNVAL = 0x20;
+
+    /**
+     * poll(2) over {@code count} entries of {@code pollfds}, an array of struct pollfd (int fd, short events,
+     * short revents: 8 bytes each) in native memory; waits at most {@code timeoutMillis} (-1: no limit). Returns
+     * how many entries have events, 0 on time-out or when a signal cut the wait short.
+     */
+    public static int poll(MemorySegment pollfds, int count, int timeoutMillis) {
+        requireNative(pollfds, "poll");
+        if (pollfds.byteSize() < 8L * count) {
+            throw new IllegalArgumentException("poll: " + count + " entries do not fit " + pollfds);
+        }
+        long r = syscall(SYS_POLL, pollfds.address(), count, timeoutMillis, 0, 0, 0);
+        return r == -Errno.EINTR ? 0 : (int) check(r, "poll");
+    }
+
+    /** socket(2), for ioctls that need one (SIOCSIFFLAGS); close-on-exec. */
+    public static int socket(int domain, int type, int protocol) {
+        return (int) check(syscall(SYS_SOCKET, domain, type | SOCK_CLOEXEC, protocol, 0, 0, 0), "socket");
     }
 
     private static void requireNative(MemorySegment s, String call) {
