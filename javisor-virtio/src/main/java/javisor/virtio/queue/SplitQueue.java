@@ -337,14 +337,29 @@ public final class SplitQueue {
      * used index before this entry, for {@link #needsInterrupt}.
      */
     public int addUsed(GuestMemory memory, int head, long written) {
+        int old = putUsed(memory, head, written);
+        publishUsed(memory);
+        return old;
+    }
+
+    /**
+     * Writes a used entry without making it visible: {@link #publishUsed} does, for this entry and those put
+     * before it together (a received frame spread over several buffers is one used index update, 5.1.6.4).
+     * Returns the used index before this entry.
+     */
+    public int putUsed(GuestMemory memory, int head, long written) {
         int old = nextUsed;
         long entry = usedRing + 4 + 8L * (nextUsed % size);
         memory.writeU32(GuestAddress.of(entry), head);
         memory.writeU32(GuestAddress.of(entry + 4), (int) Math.min(written, 0xffff_ffffL));
         nextUsed = (nextUsed + 1) & 0xffff;
-        VarHandle.releaseFence(); // the entry before the index that makes it visible (2.7.13)
-        memory.writeU16(GuestAddress.of(usedRing + 2), nextUsed);
         return old;
+    }
+
+    /** Makes the entries put so far visible to the driver: the used index moves past them. */
+    public void publishUsed(GuestMemory memory) {
+        VarHandle.releaseFence(); // the entries before the index that makes them visible (2.7.13)
+        memory.writeU16(GuestAddress.of(usedRing + 2), nextUsed);
     }
 
     /**

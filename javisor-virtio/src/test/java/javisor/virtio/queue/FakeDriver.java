@@ -28,6 +28,9 @@ public final class FakeDriver implements AutoCloseable {
 
     public final GuestMemory memory;
     public final int size;
+    private final long desc;
+    private final long avail;
+    private final long used;
     private int nextDesc;
     private int availIdx;
     private int usedSeen;
@@ -42,8 +45,25 @@ public final class FakeDriver implements AutoCloseable {
     }
 
     private FakeDriver(int size, GuestMemory memory) {
+        this(size, memory, 0);
+    }
+
+    private FakeDriver(int size, GuestMemory memory, int queue) {
         this.memory = memory;
         this.size = size;
+        long shift = 0x1_0000L * queue;
+        this.desc = DESC + shift;
+        this.avail = AVAIL + shift;
+        this.used = USED + shift;
+        this.nextBuffer = BUFFERS + 0x8_0000L * queue;
+    }
+
+    /**
+     * The driver of another queue of the same device, in the same guest memory: its rings 64 KiB * {@code queue}
+     * above this one's, its buffers from 512 KiB * {@code queue} above. Closing either closes the memory.
+     */
+    public FakeDriver queueDriver(int queue) {
+        return new FakeDriver(size, memory, queue);
     }
 
     /**
@@ -69,9 +89,9 @@ public final class FakeDriver implements AutoCloseable {
     public SplitQueue queue(boolean eventIdx, boolean indirect) {
         SplitQueue q = new SplitQueue(0, size);
         q.setSize(size);
-        q.setDescriptorTable(DESC);
-        q.setAvailableRing(AVAIL);
-        q.setUsedRing(USED);
+        q.setDescriptorTable(desc);
+        q.setAvailableRing(avail);
+        q.setUsedRing(used);
         q.setFeatures(eventIdx, indirect);
         q.setReady(true);
         return q;
@@ -101,7 +121,7 @@ public final class FakeDriver implements AutoCloseable {
         for (int i = 0; i < bufs.length; i++) {
             int d = (nextDesc + i) % size;
             boolean last = i == bufs.length - 1;
-            descriptor(DESC, d, bufs[i].address(), bufs[i].length(),
+            descriptor(desc, d, bufs[i].address(), bufs[i].length(),
                     (bufs[i].writable() ? Descriptor.F_WRITE : 0) | (last ? 0 : Descriptor.F_NEXT), (d + 1) % size);
         }
         nextDesc = (nextDesc + bufs.length) % size;
@@ -111,14 +131,14 @@ public final class FakeDriver implements AutoCloseable {
 
     /** Puts {@code head} on the available ring and moves the index past it. */
     public void publish(int head) {
-        memory.writeU16(GuestAddress.of(AVAIL + 4 + 2L * (availIdx % size)), head);
+        memory.writeU16(GuestAddress.of(avail + 4 + 2L * (availIdx % size)), head);
         availIdx = (availIdx + 1) & 0xffff;
-        memory.writeU16(GuestAddress.of(AVAIL + 2), availIdx);
+        memory.writeU16(GuestAddress.of(avail + 2), availIdx);
     }
 
     /** Starts afresh after a device reset, as a driver does: empty rings, every index back to 0. */
     public void restart() {
-        memory.zero(GuestAddress.of(DESC), USED + 0x1000 - DESC);
+        memory.zero(GuestAddress.of(desc), used + 0x1000 - desc);
         nextDesc = 0;
         availIdx = 0;
         usedSeen = 0;
@@ -127,7 +147,7 @@ public final class FakeDriver implements AutoCloseable {
     /** Sets the available ring's index as a (broken) driver might. */
     public void setAvailIndex(int idx) {
         availIdx = idx;
-        memory.writeU16(GuestAddress.of(AVAIL + 2), idx);
+        memory.writeU16(GuestAddress.of(avail + 2), idx);
     }
 
     /** A request whose head is a descriptor pointing at an indirect table of {@code bufs}. */
@@ -140,7 +160,7 @@ public final class FakeDriver implements AutoCloseable {
                     (bufs[i].writable() ? Descriptor.F_WRITE : 0) | (last ? 0 : Descriptor.F_NEXT), i + 1);
         }
         int head = nextDesc;
-        descriptor(DESC, head, table, 16 * bufs.length, Descriptor.F_INDIRECT, 0);
+        descriptor(desc, head, table, 16 * bufs.length, Descriptor.F_INDIRECT, 0);
         nextDesc = (nextDesc + 1) % size;
         publish(head);
         return head;
@@ -148,7 +168,7 @@ public final class FakeDriver implements AutoCloseable {
 
     /** The used index the device published. */
     public int usedIndex() {
-        return memory.readU16(GuestAddress.of(USED + 2));
+        return memory.readU16(GuestAddress.of(used + 2));
     }
 
     /** The used entries published since the last call: {head, length} each. */
@@ -156,7 +176,7 @@ public final class FakeDriver implements AutoCloseable {
         List<long[]> out = new ArrayList<>();
         int idx = usedIndex();
         while (usedSeen != idx) {
-            long at = USED + 4 + 8L * (usedSeen % size);
+            long at = used + 4 + 8L * (usedSeen % size);
             out.add(new long[] {memory.readU32(GuestAddress.of(at)),
                     Integer.toUnsignedLong(memory.readU32(GuestAddress.of(at + 4)))});
             usedSeen = (usedSeen + 1) & 0xffff;
@@ -166,12 +186,12 @@ public final class FakeDriver implements AutoCloseable {
 
     /** With EVENT_IDX: the used index after which the driver wants its next interrupt. */
     public void setUsedEvent(int idx) {
-        memory.writeU16(GuestAddress.of(AVAIL + 4 + 2L * size), idx);
+        memory.writeU16(GuestAddress.of(avail + 4 + 2L * size), idx);
     }
 
     /** Without EVENT_IDX: VIRTQ_AVAIL_F_NO_INTERRUPT. */
     public void setNoInterrupt(boolean on) {
-        memory.writeU16(GuestAddress.of(AVAIL), on ? 1 : 0);
+        memory.writeU16(GuestAddress.of(avail), on ? 1 : 0);
     }
 
     public byte[] read(Buf b) {
