@@ -12,6 +12,7 @@ import javisor.devices.BusRange;
 import javisor.devices.MmioBus;
 import javisor.memory.GuestMemory;
 import javisor.sys.LibC;
+import javisor.sys.net.Tap;
 import javisor.sys.kvm.VmFd;
 import javisor.virtio.Doorbell;
 import javisor.virtio.VirtioDevice;
@@ -19,9 +20,11 @@ import javisor.virtio.block.DiskImage;
 import javisor.virtio.block.VirtioBlock;
 import javisor.virtio.console.VirtioConsole;
 import javisor.virtio.mmio.VirtioMmioTransport;
+import javisor.virtio.net.VirtioNet;
 import javisor.virtio.rng.VirtioRng;
 import javisor.vm.config.EmulatedDeviceConfig;
 import javisor.vm.config.EmulatedDeviceType;
+import javisor.vm.config.MacAddress;
 import javisor.vm.config.VmConfig;
 import javisor.vm.platform.VirtioMmioDevice;
 
@@ -122,9 +125,27 @@ final class VirtioAttachment {
             case VIRTIO_CONSOLE -> new VirtioConsole(d.name(), d.path().map(p -> output(config.resolve(p), what))
                     .orElse(console));
             case VIRTIO_RNG -> new VirtioRng(d.cfgList().isEmpty() ? 0 : d.cfgList().getFirst());
-            case VIRTIO_NET -> throw new VmCreateException(what + ": VirtioNet (emu_type 0xe2) is not built yet");
+            case VIRTIO_NET -> {
+                String tapName = d.tap().orElseThrow(() -> new VmCreateException(what
+                        + ": a VirtioNet device needs its host tap: tap = \"tap0\" (a named key of the entry)"));
+                MacAddress mac = d.mac().orElseGet(() -> MacAddress.of(config.base().id(), netIndex(config, d)));
+                Tap tap;
+                try {
+                    tap = Tap.open(tapName);
+                } catch (Tap.TapException | IllegalArgumentException e) {
+                    throw new VmCreateException(what + ": " + e.getMessage(), e);
+                }
+                yield new VirtioNet(d.name(), tap, mac.bytes());
+            }
+            case VIRTIO_VSOCK -> throw new VmCreateException(what + ": VirtioVsock is not built yet");
             default -> throw new IllegalStateException("not a virtio type: " + d.emuType());
         };
+    }
+
+    /** Which of the VM's network devices {@code d} is, counting from 0: its default MAC's last byte. */
+    private static int netIndex(VmConfig config, EmulatedDeviceConfig d) {
+        return (int) config.devices().emuDevices().stream().takeWhile(e -> e != d)
+                .filter(e -> e.emuType() == EmulatedDeviceType.VIRTIO_NET).count();
     }
 
     private static OutputStream output(Path file, String what) {

@@ -34,9 +34,13 @@ public final class Cli {
               javisor                         run the VMs bundled in this build (a demo guest)
               javisor run CONFIG.toml...      run VMs from AxVisor-style configs until all have stopped
               javisor run --kernel FILE [--initrd FILE] [--cmdline STR] [--cpus N] [--memory MiB]
-                          [--drive PATH[,readonly]]...
+                          [--drive PATH[,readonly]]... [--net tap=NAME[,mac=MAC]]...
+                          [--vsock cid=N,path=SOCKET]
                                               run one kernel without a config, like QEMU's -kernel; each
-                                              --drive is a virtio-blk disk on the raw image PATH
+                                              --drive is a virtio-blk disk on the raw image PATH, each --net
+                                              a virtio-net NIC on the host tap NAME (created if absent when
+                                              Javisor may), --vsock a virtio-vsock device whose host side is
+                                              the Unix socket SOCKET (Firecracker's scheme)
               javisor shell [--config-dir DIR] [CONFIG.toml...]
                                               AxVisor's way: boot the VMs, then a shell to manage them while
                                               they run (commands from standard input when it is not a terminal)
@@ -119,6 +123,8 @@ public final class Cli {
         Path console;
         String logLevel;
         final List<String> drives = new ArrayList<>();
+        final List<String> nets = new ArrayList<>();
+        final List<String> vsocks = new ArrayList<>();
     }
 
     private Optional<RunOptions> parseRun(List<String> args, boolean shell) {
@@ -155,6 +161,8 @@ public final class Cli {
                     case "--memory", "-m" -> o.memoryMiB = parseIntIn(name, value, 1, 1 << 20);
                     case "--console" -> o.console = Path.of(value);
                     case "--drive" -> o.drives.add(value);
+                    case "--net" -> o.nets.add(value);
+                    case "--vsock" -> o.vsocks.add(value);
                     case "--log" -> o.logLevel = value;
                     case "--config-dir" -> o.configDirs.add(Path.of(value));
                     case "--bundled" -> o.bundledSets.add(value);
@@ -173,9 +181,10 @@ public final class Cli {
             usageError("run needs CONFIG.toml files, --config-dir DIR, --bundled SET or --kernel FILE");
             return Optional.empty();
         }
-        if (o.kernel == null && (o.initrd != null || o.cmdline != null || !o.drives.isEmpty())) {
-            usageError("--initrd, --cmdline and --drive go with --kernel; a config sets them in [kernel] and "
-                    + "[devices]");
+        if (o.kernel == null && (o.initrd != null || o.cmdline != null || !o.drives.isEmpty() || !o.nets.isEmpty()
+                || !o.vsocks.isEmpty())) {
+            usageError("--initrd, --cmdline, --drive, --net and --vsock go with --kernel; a config sets them in "
+                    + "[kernel] and [devices]");
             return Optional.empty();
         }
         return Optional.of(o);
@@ -292,7 +301,7 @@ public final class Cli {
         List<Vmm.VmDefinition> defs = new ArrayList<>();
         if (o.kernel != null) {
             VmConfig c = VmConfig.forKernel(o.kernel, Optional.ofNullable(o.initrd), Optional.ofNullable(o.cmdline),
-                    o.cpus, o.memoryMiB).withDrives(o.drives);
+                    o.cpus, o.memoryMiB).withDevices(o.drives, o.nets, o.vsocks);
             defs.add(new Vmm.VmDefinition(c, ImageResolver.directory(Path.of(""))));
         }
         if (o.kernel == null && o.configs.isEmpty() && o.configDirs.isEmpty() && o.bundledSets.isEmpty()) {

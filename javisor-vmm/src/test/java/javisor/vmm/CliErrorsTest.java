@@ -26,10 +26,20 @@ class CliErrorsTest {
             "run --kernel k --cpus 0          | --cpus must be between 1 and 1024, got 0",
             "run --kernel k --memory lots     | --memory expects a number, got 'lots'",
             "run --kernel k --bogus 1         | unknown option --bogus",
-            "run --cmdline x cfg.toml         | --initrd, --cmdline and --drive go with --kernel",
-            "run --drive d.img cfg.toml       | --initrd, --cmdline and --drive go with --kernel",
+            "run --cmdline x cfg.toml         | --initrd, --cmdline, --drive, --net and --vsock go with --kernel",
+            "run --drive d.img cfg.toml       | --initrd, --cmdline, --drive, --net and --vsock go with --kernel",
+            "run --net tap=t0 cfg.toml        | --initrd, --cmdline, --drive, --net and --vsock go with --kernel",
             "run --kernel k --drive ,readonly | expected PATH[,readonly], got \",readonly\"",
             "run --kernel k --drive d.img,rw  | unknown option \"rw\" in \"d.img,rw\"",
+            "run --kernel k --net mac=02:00:00:00:00:01 | --net: expected tap=NAME[,mac=MAC], got \"mac=02:00:00:00:00:01\" (no tap)",
+            "run --kernel k --net tap=a/b     | --net: tap: expected a network interface name (1 to 15 printable characters, no '/', ':' or spaces), got \"a/b\"",
+            "run --kernel k --net tap=t0,mac=01:00:00:00:00:01 | --net: mac: expected a unicast MAC address, got 01:00:00:00:00:01, a multicast one",
+            "run --kernel k --net tap=t0,mac=1:2:3 | --net: mac: expected a MAC address such as \"02:4a:56:00:01:00\", got \"1:2:3\"",
+            "run --kernel k --net tap=t0,speed=10 | --net: unknown option \"speed=10\" in \"tap=t0,speed=10\" (expected tap=NAME[,mac=MAC])",
+            "run --kernel k --net tap=t0,tap=t1 | --net: tap given twice",
+            "run --kernel k --vsock cid=2,path=v.sock | --vsock: guest_cid: expected 3 to 4294967294 (0-2 are the hypervisor's and the host's), got 2",
+            "run --kernel k --vsock cid=3     | --vsock: expected cid=N,path=SOCKET, got \"cid=3\"",
+            "run --kernel k --vsock cid=x,path=v.sock | --vsock: cid: expected a number, got \"x\"",
     })
     void badCommandLines(String args, String message) {
         CliRun r = CliRun.of(args.split(" "));

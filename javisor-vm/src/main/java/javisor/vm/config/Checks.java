@@ -40,6 +40,14 @@ final class Checks {
                 : Optional.empty();
     }
 
+    /** A Linux network interface name: 1 to 15 printable characters, no '/', ':' or spaces (IFNAMSIZ - 1). */
+    static Optional<String> interfaceName(String s) {
+        boolean ok = !s.isEmpty() && s.length() <= 15 && !s.equals(".") && !s.equals("..")
+                && s.chars().allMatch(c -> c > ' ' && c < 0x7f && c != '/' && c != ':');
+        return ok ? Optional.empty() : Optional.of("expected a network interface name (1 to 15 printable characters, "
+                + "no '/', ':' or spaces), got " + TomlStrings.quote(s));
+    }
+
     /** Throws the problem, if any, for a constructor argument. */
     static void require(String field, Optional<String> problem) {
         if (problem.isPresent()) {

@@ -21,7 +21,9 @@ public enum EmulatedDeviceType {
     VIRTIO_NET(0xE2),
     VIRTIO_CONSOLE(0xE3),
     /** A Javisor extension: virtio-rng (AxVisor has no entropy device). */
-    VIRTIO_RNG(0xE4);
+    VIRTIO_RNG(0xE4),
+    /** A Javisor extension: virtio-vsock, with Firecracker's host Unix-socket scheme. */
+    VIRTIO_VSOCK(0xE5);
 
     private final int code;
 
@@ -31,7 +33,8 @@ public enum EmulatedDeviceType {
 
     /** A virtio-mmio device, which Javisor builds (the other types are parsed and checked, not emulated). */
     public boolean isVirtio() {
-        return this == VIRTIO_BLK || this == VIRTIO_NET || this == VIRTIO_CONSOLE || this == VIRTIO_RNG;
+        return this == VIRTIO_BLK || this == VIRTIO_NET || this == VIRTIO_CONSOLE || this == VIRTIO_RNG
+                || this == VIRTIO_VSOCK;
     }
 
     public int code() {
@@ -41,7 +44,8 @@ public enum EmulatedDeviceType {
     /** As in AxVisor: interrupt controllers, GPPT redistributors and virtio devices may be removed at run time. */
     public boolean removable() {
         return switch (this) {
-            case INTERRUPT_CONTROLLER, GPPT_REDISTRIBUTOR, VIRTIO_BLK, VIRTIO_NET, VIRTIO_CONSOLE, VIRTIO_RNG -> true;
+            case INTERRUPT_CONTROLLER, GPPT_REDISTRIBUTOR, VIRTIO_BLK, VIRTIO_NET, VIRTIO_CONSOLE, VIRTIO_RNG,
+                 VIRTIO_VSOCK -> true;
             default -> false;
         };
     }

@@ -2,7 +2,9 @@ package javisor.vm.config;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -102,15 +104,16 @@ public record VmConfig(Optional<Path> source, BaseConfig base, KernelConfig kern
     }
 
     /**
-     * This config with a VirtioBlk device per {@code --drive PATH[,readonly]} (as QEMU's {@code -drive}), each at
-     * the next free default virtio-mmio slot ({@link PlatformLayout#VIRTIO_MMIO_BASE} onwards, one page and one
-     * GSI from {@link PlatformLayout#VIRTIO_FIRST_GSI} each), named vda, vdb, ... (their GET_ID).
+     * This config with the virtio devices of {@code javisor run}'s options, each at the next free default
+     * virtio-mmio slot ({@link PlatformLayout#VIRTIO_MMIO_BASE} onwards, one page and one GSI from
+     * {@link PlatformLayout#VIRTIO_FIRST_GSI} each): a VirtioBlk per {@code --drive PATH[,readonly]} (as QEMU's
+     * {@code -drive}; named vda, vdb, ..., their GET_ID), a VirtioNet per {@code --net tap=NAME[,mac=MAC]}
+     * (named eth0, eth1, ...) and a VirtioVsock per {@code --vsock cid=N,path=SOCKET} (named vsock0, ...).
      *
-     * @throws ConfigException naming {@code --drive}, for an empty path or an unknown option
+     * @throws ConfigException naming the option, for an empty path, a missing or unknown key or a bad value
      */
-    public VmConfig withDrives(List<String> drives) {
+    public VmConfig withDevices(List<String> drives, List<String> nets, List<String> vsocks) {
         List<EmulatedDeviceConfig> emu = new ArrayList<>(devices.emuDevices());
-        int slot = (int) emu.stream().filter(d -> d.emuType().isVirtio()).count();
         for (String drive : drives) {
             String[] parts = drive.split(",");
             if (parts[0].isEmpty()) {
@@ -125,20 +128,89 @@ public record VmConfig(Optional<Path> source, BaseConfig base, KernelConfig kern
                             + "\" (expected PATH[,readonly])");
                 }
             }
-            if (slot >= PlatformLayout.IOAPIC_PINS - PlatformLayout.VIRTIO_FIRST_GSI) {
-                throw optionError("--drive", "more virtio devices than free interrupt lines ("
-                        + (PlatformLayout.IOAPIC_PINS - PlatformLayout.VIRTIO_FIRST_GSI) + ")");
+            int slot = freeSlot(emu, "--drive");
+            emu.add(slotDevice(slot, "vd" + (char) ('a' + count(emu, EmulatedDeviceType.VIRTIO_BLK)),
+                    EmulatedDeviceType.VIRTIO_BLK, Optional.of(Path.of(parts[0]).toAbsolutePath().normalize()),
+                    readOnly, Optional.empty(), Optional.empty(), OptionalLong.empty(), "--drive"));
+        }
+        for (String net : nets) {
+            Map<String, String> keys = keyValues("--net", net, List.of("tap", "mac"), "tap=NAME[,mac=MAC]");
+            String tap = keys.get("tap");
+            if (tap == null) {
+                throw optionError("--net", "expected tap=NAME[,mac=MAC], got \"" + net + "\" (no tap)");
             }
-            emu.add(new EmulatedDeviceConfig("vd" + (char) ('a' + slot),
-                    PlatformLayout.VIRTIO_MMIO_BASE + slot * PlatformLayout.VIRTIO_MMIO_STRIDE,
-                    PlatformLayout.VIRTIO_MMIO_STRIDE, PlatformLayout.VIRTIO_FIRST_GSI + slot,
-                    EmulatedDeviceType.VIRTIO_BLK, List.of(),
-                    Optional.of(Path.of(parts[0]).toAbsolutePath().normalize()), readOnly));
-            slot++;
+            Optional<MacAddress> mac;
+            try {
+                mac = Optional.ofNullable(keys.get("mac")).map(MacAddress::parse);
+            } catch (IllegalArgumentException e) {
+                throw optionError("--net", "mac: " + e.getMessage());
+            }
+            int slot = freeSlot(emu, "--net");
+            emu.add(slotDevice(slot, "eth" + count(emu, EmulatedDeviceType.VIRTIO_NET), EmulatedDeviceType.VIRTIO_NET,
+                    Optional.empty(), false, Optional.of(tap), mac, OptionalLong.empty(), "--net"));
+        }
+        for (String vsock : vsocks) {
+            Map<String, String> keys = keyValues("--vsock", vsock, List.of("cid", "path"), "cid=N,path=SOCKET");
+            if (!keys.containsKey("cid") || !keys.containsKey("path") || keys.get("path").isEmpty()) {
+                throw optionError("--vsock", "expected cid=N,path=SOCKET, got \"" + vsock + "\"");
+            }
+            long cid;
+            try {
+                cid = Long.parseLong(keys.get("cid"));
+            } catch (NumberFormatException e) {
+                throw optionError("--vsock", "cid: expected a number, got \"" + keys.get("cid") + "\"");
+            }
+            int slot = freeSlot(emu, "--vsock");
+            emu.add(slotDevice(slot, "vsock" + count(emu, EmulatedDeviceType.VIRTIO_VSOCK),
+                    EmulatedDeviceType.VIRTIO_VSOCK, Optional.of(Path.of(keys.get("path")).toAbsolutePath().normalize()),
+                    false, Optional.empty(), Optional.empty(), OptionalLong.of(cid), "--vsock"));
         }
         return new VmConfig(source, base, kernel, new DevicesConfig(emu, devices.passthroughDevices(),
                 devices.interruptMode(), devices.excludedDevices(), devices.passthroughAddresses(),
                 devices.i8042Reset()));
+    }
+
+    private static int count(List<EmulatedDeviceConfig> emu, EmulatedDeviceType type) {
+        return (int) emu.stream().filter(d -> d.emuType() == type).count();
+    }
+
+    /** The next default virtio-mmio slot: as many are taken as there are virtio devices. */
+    private static int freeSlot(List<EmulatedDeviceConfig> emu, String option) {
+        int slot = (int) emu.stream().filter(d -> d.emuType().isVirtio()).count();
+        if (slot >= PlatformLayout.IOAPIC_PINS - PlatformLayout.VIRTIO_FIRST_GSI) {
+            throw optionError(option, "more virtio devices than free interrupt lines ("
+                    + (PlatformLayout.IOAPIC_PINS - PlatformLayout.VIRTIO_FIRST_GSI) + ")");
+        }
+        return slot;
+    }
+
+    private static EmulatedDeviceConfig slotDevice(int slot, String name, EmulatedDeviceType type, Optional<Path> path,
+                                                   boolean readOnly, Optional<String> tap, Optional<MacAddress> mac,
+                                                   OptionalLong cid, String option) {
+        try {
+            return new EmulatedDeviceConfig(name, PlatformLayout.VIRTIO_MMIO_BASE
+                    + slot * PlatformLayout.VIRTIO_MMIO_STRIDE, PlatformLayout.VIRTIO_MMIO_STRIDE,
+                    PlatformLayout.VIRTIO_FIRST_GSI + slot, type, List.of(), path, readOnly, tap, mac, cid);
+        } catch (IllegalArgumentException e) {
+            throw optionError(option, e.getMessage());
+        }
+    }
+
+    /** {@code key=value,key=value} with only {@code known} keys, each at most once. */
+    private static Map<String, String> keyValues(String option, String text, List<String> known, String form) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String part : text.split(",")) {
+            int eq = part.indexOf('=');
+            String key = eq < 0 ? part : part.substring(0, eq);
+            if (eq < 0 || !known.contains(key)) {
+                throw optionError(option, "unknown option \"" + part + "\" in \"" + text + "\" (expected " + form
+                        + ")");
+            }
+            if (out.put(key, part.substring(eq + 1)) != null) {
+                throw optionError(option, key + " given twice in \"" + text + "\"");
+            }
+        }
+        return out;
     }
 
     private static ConfigException optionError(String option, String detail) {

@@ -29,7 +29,8 @@ final class VmConfigMapper {
     static final List<String> DEVICES_KEYS = List.of("emu_devices", "passthrough_devices", "interrupt_mode",
             "excluded_devices", "passthrough_addresses", "i8042_reset");
     static final List<String> EMU_DEVICE_KEYS =
-            List.of("name", "base_gpa", "length", "irq_id", "emu_type", "cfg_list", "path", "read_only");
+            List.of("name", "base_gpa", "length", "irq_id", "emu_type", "cfg_list", "path", "read_only", "tap", "mac",
+                    "guest_cid");
     static final List<String> PT_DEVICE_KEYS = List.of("name", "base_gpa", "base_hpa", "length", "irq_id");
     static final List<String> PT_ADDRESS_KEYS = List.of("base_gpa", "length");
 
@@ -221,8 +222,23 @@ final class VmConfigMapper {
         List<Long> cfgList = s.require("cfg_list").unsignedList();
         Optional<Path> path = s.get("path").map(ConfigNode::filePath);
         boolean readOnly = s.get("read_only").map(ConfigNode::bool).orElse(false);
+        Optional<String> tap = s.get("tap").map(n -> {
+            String t = n.string();
+            Checks.interfaceName(t).ifPresent(p -> {
+                throw n.error(p);
+            });
+            return t;
+        });
+        Optional<MacAddress> mac = s.get("mac").map(n -> {
+            try {
+                return MacAddress.parse(n.string());
+            } catch (IllegalArgumentException e) {
+                throw n.error(e.getMessage());
+            }
+        });
+        OptionalLong guestCid = optionalUnsigned(s, "guest_cid");
         return build(node, () -> new EmulatedDeviceConfig(name, baseGpa, length, irqId, type, cfgList, path,
-                readOnly));
+                readOnly, tap, mac, guestCid));
     }
 
     private static PassthroughDeviceConfig passthroughDevice(ConfigNode node) {

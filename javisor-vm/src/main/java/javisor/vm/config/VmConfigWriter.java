@@ -73,6 +73,22 @@ final class VmConfigWriter {
         out.append("]\n");
     }
 
+    /** An entry with Javisor's keys as an inline table; the path as given (relative to the config's folder). */
+    private void emulatedDeviceTable(EmulatedDeviceConfig e) {
+        out.append("    { name = ").append(TomlStrings.quote(e.name())).append(", base_gpa = ")
+                .append(Checks.hex(e.baseGpa())).append(", length = ").append(Checks.hex(e.length()))
+                .append(", irq_id = ").append(number(e.irqId())).append(", emu_type = ")
+                .append(Checks.hex(e.emuType().code())).append(", cfg_list = ").append(numbers(e.cfgList(), false));
+        e.path().ifPresent(p -> out.append(", path = ").append(TomlStrings.quote(p.toString())));
+        if (e.readOnly()) {
+            out.append(", read_only = true");
+        }
+        e.tap().ifPresent(t -> out.append(", tap = ").append(TomlStrings.quote(t)));
+        e.mac().ifPresent(m -> out.append(", mac = ").append(TomlStrings.quote(m.toString())));
+        e.guestCid().ifPresent(c -> out.append(", guest_cid = ").append(c));
+        out.append(" },\n");
+    }
+
     private void devices(DevicesConfig d) {
         out.append("\n[devices]\n");
         entry("interrupt_mode", TomlStrings.quote(d.interruptMode().tomlName()));
@@ -81,18 +97,14 @@ final class VmConfigWriter {
         }
         out.append("emu_devices = [\n");
         for (EmulatedDeviceConfig e : d.emuDevices()) {
+            if (e.hasExtensions()) {
+                emulatedDeviceTable(e); // Javisor's keys by name: no placeholders for those left out
+                continue;
+            }
             out.append("    [").append(TomlStrings.quote(e.name())).append(", ").append(Checks.hex(e.baseGpa()))
                     .append(", ").append(Checks.hex(e.length())).append(", ").append(number(e.irqId()))
                     .append(", ").append(Checks.hex(e.emuType().code())).append(", ")
-                    .append(numbers(e.cfgList(), false));
-            if (e.path().isPresent() || e.readOnly()) {
-                // Javisor's trailing fields; the path as given (relative to the config's folder).
-                out.append(", ").append(TomlStrings.quote(e.path().map(Path::toString).orElse("")));
-            }
-            if (e.readOnly()) {
-                out.append(", true");
-            }
-            out.append("],\n");
+                    .append(numbers(e.cfgList(), false)).append("],\n");
         }
         out.append("]\n");
         out.append("passthrough_devices = [\n");

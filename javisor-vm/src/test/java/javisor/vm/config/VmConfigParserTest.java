@@ -438,7 +438,7 @@ class VmConfigParserTest {
                         + " (or \"pt\"), got the string \"msi\""),
                 Arguments.of(with("devices", "emu_devices = [[\"uart\", 0x1000, 0x100, 4, 0x2]]"),
                         "devices.emu_devices[0].cfg_list: missing: the array form is [name, base_gpa, length, irq_id,"
-                                + " emu_type, cfg_list, path, read_only] and has only 5 elements here"),
+                                + " emu_type, cfg_list, path, read_only, tap, mac, guest_cid] and has only 5 elements here"),
                 Arguments.of(with("devices", "emu_devices = [[\"x\", 0, 0x1000, 0, 0x5, []]]"),
                         "devices.emu_devices[0].emu_type: expected an emulated device type (0x0 DUMMY, 0x1"
                                 + " INTERRUPT_CONTROLLER, 0x2 CONSOLE, 0xa IVC_CHANNEL,"),
@@ -447,6 +447,21 @@ class VmConfigParserTest {
                                 + " 0x2000, which overflows"),
                 Arguments.of(with("devices", "emu_devices = [[\"x\", 0, 0, 0, 0, [-1]]]"),
                         "devices.emu_devices[0].cfg_list[0]: expected a non-negative integer, got -1"),
+                Arguments.of(with("devices", "emu_devices = [{name = \"n\", base_gpa = 0xd0000000, length = 0x1000,"
+                        + " irq_id = 16, emu_type = 0xe2, cfg_list = [], tap = \"a b\"}]"),
+                        "devices.emu_devices[0].tap: expected a network interface name (1 to 15 printable characters,"
+                                + " no '/', ':' or spaces), got \"a b\""),
+                Arguments.of(with("devices", "emu_devices = [{name = \"n\", base_gpa = 0xd0000000, length = 0x1000,"
+                        + " irq_id = 16, emu_type = 0xe2, cfg_list = [], tap = \"t0\", mac = \"03:00:00:00:00:01\"}]"),
+                        "devices.emu_devices[0].mac: expected a unicast MAC address, got 03:00:00:00:00:01, a"
+                                + " multicast one (the first byte is odd)"),
+                Arguments.of(with("devices", "emu_devices = [{name = \"d\", base_gpa = 0xd0000000, length = 0x1000,"
+                        + " irq_id = 16, emu_type = 0xe1, cfg_list = [], path = \"d.img\", tap = \"t0\"}]"),
+                        "devices.emu_devices[0]: tap: only a VirtioNet device (emu_type 0xe2) has one"),
+                Arguments.of(with("devices", "emu_devices = [{name = \"v\", base_gpa = 0xd0000000, length = 0x1000,"
+                        + " irq_id = 16, emu_type = 0xe5, cfg_list = [], path = \"v.sock\", guest_cid = 1}]"),
+                        "devices.emu_devices[0]: guest_cid: expected 3 to 4294967294 (0-2 are the hypervisor's and"
+                                + " the host's), got 1"),
                 Arguments.of(with("devices", "emu_devices = {}"), "devices.emu_devices: expected an array, got a"
                         + " table"),
                 Arguments.of(with("devices", "passthrough_devices = [[]]"), "devices.passthrough_devices[0].name:"

@@ -102,9 +102,18 @@ class VmConfigRoundTripTest {
                 Optional.empty(), regions, ImageFormat.values()[r.nextInt(4)]);
         List<EmulatedDeviceConfig> emu = new ArrayList<>();
         for (int n = r.nextInt(3); n > 0; n--) {
+            EmulatedDeviceType type = EmulatedDeviceType.values()[r.nextInt(EmulatedDeviceType.values().length)];
+            boolean net = type == EmulatedDeviceType.VIRTIO_NET;
+            byte[] mac = new byte[6];
+            r.nextBytes(mac);
+            mac[0] &= (byte) 0xfe;
             emu.add(new EmulatedDeviceConfig(randomText(r, true), r.nextLong() & 0xffff_ffffL, r.nextInt(0x10000),
-                    r.nextLong(), EmulatedDeviceType.values()[r.nextInt(EmulatedDeviceType.values().length)],
-                    Stream.generate(r::nextLong).limit(r.nextInt(4)).toList()));
+                    r.nextLong(), type, Stream.generate(r::nextLong).limit(r.nextInt(4)).toList(),
+                    r.nextBoolean() ? Optional.of(Path.of("dev" + r.nextInt(9) + ".img")) : Optional.empty(),
+                    r.nextBoolean(), net && r.nextBoolean() ? Optional.of("tap" + r.nextInt(99)) : Optional.empty(),
+                    net && r.nextBoolean() ? Optional.of(new MacAddress(mac)) : Optional.empty(),
+                    type == EmulatedDeviceType.VIRTIO_VSOCK ? OptionalLong.of(3 + (r.nextLong() & 0xffff))
+                            : OptionalLong.empty()));
         }
         DevicesConfig devices = new DevicesConfig(emu,
                 r.nextBoolean() ? List.of(PassthroughDeviceConfig.named(randomText(r, true))) : List.of(),

@@ -69,7 +69,7 @@ class LinuxRootDiskTest {
         String cmdline = "console=ttyS0 noxsave panic=-1 root=/dev/vda";
         // As `javisor run --kernel vmlinux --initrd ... --drive root.img` makes it.
         VmConfig config = LinuxBoot.forKernel(kernel.vmlinux(), Optional.of(kernel.initramfs()), cmdline, cpus)
-                .withDrives(List.of(image.toString()));
+                .withDevices(List.of(image.toString()), List.of(), List.of());
         LinuxBoot b = LinuxBoot.run(config, console -> false, Duration.ofSeconds(540));
 
         assertThat(b.console()).as("the guest's account")
