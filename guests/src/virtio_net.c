@@ -14,7 +14,9 @@
  * entry naming a buffer it does not hold, a length beyond the buffer, a bad num_buffers) is a failure.
  *
  * Command line (words anywhere, so QEMU's "kernel path first" line works too; all optional):
- *   net=0xd0000000  the device's registers        gsi=16        its interrupt (IOAPIC input)
+ *   net=0xADDR      the device's registers        gsi=N         its interrupt (IOAPIC input)
+ *                   Without net=, the first network device of Javisor's slots (0xd0000000 + n * 0x1000, GSI
+ *                   16 + n, n < 8), else of QEMU microvm's (0xfeb00000 + n * 0x200, GSI 16 + n with ioapic2=off)
  *   ip=10.0.2.2     its IPv4 address               peer=10.0.2.1 where the hello goes
  *   port=7777       the UDP port it echoes on (and sends the hello from and to)
  *   seconds=20      how long it runs               nohello       send no hello (and do not resolve peer)
@@ -624,11 +626,39 @@ static void read_config(void)
         jv_printf("ok link %s (status 0x%x)\n", (status & NET_S_LINK_UP) ? "up" : "down", status);
 }
 
+static int is_net_device(uintptr_t at)
+{
+    return jv_vio_read(at, JV_VIO_MAGIC) == JV_VIO_MAGIC_VALUE && jv_vio_read(at, JV_VIO_VERSION) == 2 &&
+           jv_vio_read(at, JV_VIO_DEVICE_ID) == VIRTIO_ID_NET;
+}
+
+/* The first network device in Javisor's virtio-mmio slots, else in QEMU microvm's: sets base and *gsi. */
+static int find_device(uint32_t *gsi)
+{
+    for (uint32_t n = 0; n < 8; n++)
+        if (is_net_device(0xd0000000u + n * 0x1000u)) {
+            base = 0xd0000000u + n * 0x1000u;
+            *gsi = 16 + n;
+            return 1;
+        }
+    for (uint32_t n = 0; n < 24; n++)
+        if (is_net_device(0xfeb00000u + n * 0x200u)) {
+            base = 0xfeb00000u + n * 0x200u;
+            *gsi = 16 + n;
+            return 1;
+        }
+    return 0;
+}
+
 void guest_main(uint32_t magic, const struct multiboot_info *mbi)
 {
     jv_platform_init();
     const char *cmdline = jv_cmdline(magic, mbi);
-    base = jv_cmdline_u32(cmdline, "net", 0xd0000000u);
+    uint32_t gsi = 16;
+    base = jv_cmdline_u32(cmdline, "net", 0);
+    if (!base && !find_device(&gsi))
+        setup_fail("probe: no virtio-net device in Javisor's or QEMU microvm's slots, and no net=", 0);
+    gsi = jv_cmdline_u32(cmdline, "gsi", gsi);
     my_ip = cmdline_ip(cmdline, "ip", 0x0a000202);
     peer_ip = cmdline_ip(cmdline, "peer", 0x0a000201);
     port = jv_cmdline_u32(cmdline, "port", 7777) & 0xffff;
@@ -640,7 +670,7 @@ void guest_main(uint32_t magic, const struct multiboot_info *mbi)
 
     jv_set_handler(VECTOR, on_irq);
     jv_set_handler(TICK_VECTOR, on_tick);
-    jv_ioapic_route(jv_cmdline_u32(cmdline, "gsi", 16), VECTOR, jv_lapic_id(), 0);
+    jv_ioapic_route(gsi, VECTOR, jv_lapic_id(), 0);
 
     /* 3.1.1 and 5.1.5. */
     if (jv_vio_read(base, JV_VIO_MAGIC) != JV_VIO_MAGIC_VALUE)
@@ -650,7 +680,7 @@ void guest_main(uint32_t magic, const struct multiboot_info *mbi)
     if (jv_vio_read(base, JV_VIO_DEVICE_ID) != VIRTIO_ID_NET)
         setup_fail("probe: not a network device, device id", jv_vio_read(base, JV_VIO_DEVICE_ID));
     uint64_t offered = jv_vio_device_features(base);
-    jv_printf("ok probe at 0x%x, features offered 0x%llx\n", base, offered);
+    jv_printf("ok probe at 0x%x gsi %u, features offered 0x%llx\n", base, gsi, offered);
     if (!(offered & JV_VIRTIO_F_VERSION_1))
         setup_fail("features: VERSION_1 not offered, high word", (uint32_t)(offered >> 32));
     features = want & offered;
