@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds a small initramfs for a Linux guest on Javisor: busybox-static, the kernel's virtio modules (Debian's
-# kernel has them only as modules) and an /init that loads them, lists the virtio devices the kernel found and
-# starts a shell on the console.
+# kernel has them only as modules: virtio-mmio and -pci, blk, net, console, rng, vsock) and an /init that loads
+# them, lists the virtio devices the kernel found (and the vsock device, if the vsock driver took one), optionally
+# configures eth0, and starts a shell on the console.
 #
 #   scripts/make-initramfs.sh                        # from fetch-debian-kernel.sh's cache; prints the output path
 #   scripts/make-initramfs.sh BUSYBOX MODULES_DIR OUT.cpio.gz
@@ -10,7 +11,11 @@
 #   javisor.halt      reboot (through the i8042: boot with reboot=k) once the modules are loaded, instead of a shell
 #   javisor.poweroff  power off (ACPI: the DSDT's \_S5 and the sleep control register) once the modules are loaded
 #   javisor.acpid     run busybox acpid, which powers off when the ACPI power button is pressed (vm stop -g)
-#   javisor.exec=PROG  run PROG (e.g. one from a second cpio archive appended to this one) and say how it ended
+#   javisor.net=IP/PREFIX[,GATEWAY]  bring up lo and eth0 (the first virtio-net device) with that address and,
+#                    if given, a default route; before javisor.exec, so a network benchmark can run there
+#   javisor.exec=PROG[,ARG...]  run PROG (e.g. one from a second cpio archive appended to this one) with the
+#                    arguments (commas become spaces, so none can hold a comma or a space) and say how it ended:
+#                    javisor.exec=/bin/netbench,server,tcp,5201,--once
 #   root=DEV         mount DEV (ext4) and switch to it, starting its /sbin/init (after the javisor.* steps)
 #   javisor.virtiotest  exercise the virtio devices: read and write /dev/vda (its first bytes, its serial, a
 #                     write of sector 1 flushed with fsync), read /dev/hwrng, write to /dev/hvc0, read a line
@@ -84,16 +89,37 @@ mount -t sysfs sysfs /sys
 echo "javisor-initramfs: Linux \$(uname -r) on \$(nproc) CPU(s)"
 root=
 program=
+net=
 for word in \$(cat /proc/cmdline); do
   case \$word in
     root=*) root=\${word#root=} ;;
-    javisor.exec=*) program=\${word#javisor.exec=} ;;
+    javisor.exec=*) program=\$(echo "\${word#javisor.exec=}" | tr , ' ') ;;
+    javisor.net=*) net=\${word#javisor.net=} ;;
   esac
 done
 for m in ${load[*]}; do
   if modprobe "\$m"; then echo "javisor-initramfs: loaded \$m"; else echo "javisor-initramfs: FAILED to load \$m"; fi
 done
 echo "javisor-initramfs: virtio devices: \$(ls /sys/bus/virtio/devices 2>/dev/null | tr '\n' ' ')"
+# The vsock driver takes at most one device; the guest's CID is the device's (no busybox tool reads it back).
+for d in /sys/bus/virtio/drivers/vmw_vsock_virtio_transport/virtio*; do
+  [ -e "\$d" ] && echo "javisor-initramfs: vsock device \${d##*/} bound to vmw_vsock_virtio_transport"
+done
+if [ -n "\$net" ]; then
+  address=\${net%%,*}
+  gateway=
+  case \$net in *,*) gateway=\${net#*,} ;; esac
+  ip link set lo up
+  # virtio_net registers eth0 as it probes; give it a moment if that is still going on.
+  i=0
+  while [ ! -e /sys/class/net/eth0 ] && [ \$i -lt 50 ]; do sleep 0.1; i=\$((i + 1)); done
+  if ip addr add "\$address" dev eth0 && ip link set eth0 up &&
+     { [ -z "\$gateway" ] || ip route add default via "\$gateway"; }; then
+    echo "javisor-initramfs: eth0 \$address\${gateway:+ via \$gateway}, mac \$(cat /sys/class/net/eth0/address)"
+  else
+    echo "javisor-initramfs: FAILED to bring up eth0 with \$net"
+  fi
+fi
 if grep -qw javisor.virtiotest /proc/cmdline; then
   if [ -b /dev/vda ]; then
     echo "javisor-initramfs: vda \$(cat /sys/block/vda/size) sectors, read-only \$(cat /sys/block/vda/ro), serial \$(cat /sys/block/vda/serial 2>/dev/null)"
