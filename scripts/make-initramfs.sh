@@ -147,7 +147,8 @@ if grep -qw javisor.virtiotest /proc/cmdline; then
 fi
 if [ -n "\$program" ]; then
   echo "javisor-initramfs: running \$program"
-  "\$program"
+  # Unquoted on purpose: the words are the program and its arguments.
+  \$program
   echo "javisor-initramfs: \$program exited with status \$?"
 fi
 if grep -qw javisor.halt /proc/cmdline; then

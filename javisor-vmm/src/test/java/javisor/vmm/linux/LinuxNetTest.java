@@ -1,0 +1,177 @@
+package javisor.vmm.linux;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import javisor.vm.ImageResolver;
+import javisor.vm.StopReason;
+import javisor.vm.Vm;
+import javisor.vm.VmState;
+import javisor.vm.config.BaseConfig;
+import javisor.vm.config.VmConfig;
+import javisor.vm.config.VmType;
+import javisor.vmm.HostNet;
+import javisor.vmm.TestGuests;
+import javisor.vmm.Vmm;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Stock Linux on virtio-net, two VMs of one Javisor on two taps bridged in a network namespace the test makes
+ * (a veth pair joins it to this host's): Debian's kernel brings eth0 up with its virtio_net driver, the VMs ping
+ * each other and the host, and 100 MiB go from one to the other over TCP with the same hash at both ends
+ * (bench/netbench.c); the host pings both.
+ */
+@Tag("kvm")
+class LinuxNetTest {
+    private static final long BYTES = 100L << 20;
+    private static DebianKernel kernel;
+
+    @TempDir
+    static Path tmp;
+
+    @BeforeAll
+    static void fetchKernel() throws Exception {
+        TestGuests.requireKvm();
+        kernel = DebianKernel.fetch();
+    }
+
+    /** The test initramfs with a second archive appended: netbench and the scripts {@code files} names. */
+    static Path initramfsWith(Map<String, String> scripts) throws Exception {
+        Path root = Files.createDirectories(tmp.resolve("extra-" + scripts.hashCode() + "/bin"));
+        HostNet.run(List.of("gcc", "-static", "-O2", "-o", root.resolve("netbench").toString(),
+                Path.of("../bench/netbench.c").toAbsolutePath().normalize().toString()));
+        for (Map.Entry<String, String> s : scripts.entrySet()) {
+            Path f = Files.writeString(root.resolve(s.getKey()), s.getValue());
+            Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        Path extra = tmp.resolve("extra-" + scripts.hashCode() + ".cpio.gz");
+        HostNet.run(List.of("bash", "-c", "cd " + root.getParent() + " && find . | " + kernel.busybox()
+                + " cpio -o -H newc 2>/dev/null | gzip -1 > " + extra));
+        // The kernel unpacks concatenated archives in turn: the second adds its files to the first's.
+        Path both = tmp.resolve("initramfs-" + scripts.hashCode() + ".cpio.gz");
+        Files.write(both, Files.readAllBytes(kernel.initramfs()));
+        Files.write(both, Files.readAllBytes(extra), StandardOpenOption.APPEND);
+        return both;
+    }
+
+    /** A Linux VM as {@code javisor run --kernel vmlinux --initrd ... --net tap=TAP} makes it, with its own id. */
+    static VmConfig linuxVm(long id, String name, Path initramfs, String cmdline, List<String> nets,
+                            List<String> vsocks) {
+        VmConfig c = VmConfig.forKernel(kernel.vmlinux(), Optional.of(initramfs), Optional.of(cmdline), 1, 256)
+                .withDevices(List.of(), nets, vsocks);
+        return new VmConfig(c.source(), new BaseConfig(id, name, VmType.LINUX, 1, List.of(), List.of()),
+                c.kernel(), c.devices());
+    }
+
+    /** Consoles the test reads while the guests write. */
+    static final class Consoles {
+        private final Map<String, ByteArrayOutputStream> byName = new HashMap<>();
+
+        synchronized ByteArrayOutputStream of(VmConfig c) {
+            return byName.computeIfAbsent(c.base().name(), n -> new ByteArrayOutputStream());
+        }
+
+        synchronized String text(String name) {
+            ByteArrayOutputStream b = byName.get(name);
+            return b == null ? "" : b.toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    @Timeout(900)
+    void twoVmsOnBridgedTapsPingEachOtherAndTheHostAndMove100MiBIntact() throws Exception {
+        int s = HostNet.subnet();
+        String net = "10.217." + s + ".";
+        Path initramfs = initramfsWith(Map.of(
+                "server", """
+                        #!/bin/sh
+                        /bin/netbench server tcp 5001 --once
+                        """,
+                "client", """
+                        #!/bin/sh
+                        i=0
+                        until ping -c 1 -W 1 %1$s2 >/dev/null 2>&1; do
+                          i=$((i + 1)); [ $i -ge 120 ] && { echo "nettest: no answer from %1$s2"; exit 1; }
+                        done
+                        echo "nettest: $(ping -c 3 %1$s2 | grep -c 'bytes from') of 3 pings to the other VM answered"
+                        echo "nettest: $(ping -c 3 %1$s254 | grep -c 'bytes from') of 3 pings to the host answered"
+                        i=0
+                        until /bin/netbench client tcp %1$s2 5001 --bytes %2$d; do
+                          i=$((i + 1)); [ $i -ge 60 ] && exit 1; sleep 1
+                        done
+                        """.formatted(net, BYTES)));
+        String common = "console=ttyS0 noxsave panic=-1 javisor.poweroff javisor.net=";
+        try (HostNet host = new HostNet()) {
+            String ns = host.namespace(host.name("jvns"));
+            String tapA = host.tap(host.name("jvta"), null);
+            String tapB = host.tap(host.name("jvtb"), null);
+            host.veth(host.name("jvvh"), net + "254/24", "veth0", ns);
+            HostNet.bridgeIn(ns, "br0", "veth0");
+            VmConfig a = linuxVm(1, "server", initramfs, common + net + "2/24 javisor.exec=/bin/server",
+                    List.of("tap=" + tapA), List.of());
+            VmConfig b = linuxVm(2, "client", initramfs, common + net + "3/24 javisor.exec=/bin/client",
+                    List.of("tap=" + tapB), List.of());
+            Consoles consoles = new Consoles();
+            try (Vmm vmm = Vmm.init(List.of(new Vmm.VmDefinition(a, ImageResolver.directory(Path.of(""))),
+                    new Vmm.VmDefinition(b, ImageResolver.directory(Path.of("")))), consoles::of)) {
+                // Javisor holds both taps now; the namespace's bridge takes them (a tap keeps its file as it moves).
+                HostNet.intoBridge(tapA, ns, "br0");
+                HostNet.intoBridge(tapB, ns, "br0");
+                vmm.start();
+                Vm server = vmm.vm(1);
+                Vm client = vmm.vm(2);
+                long deadline = System.nanoTime() + TestGuests.patience(Duration.ofSeconds(600)).toNanos();
+                boolean pinged = false;
+                while ((server.state() != VmState.STOPPED || client.state() != VmState.STOPPED)
+                        && System.nanoTime() < deadline) {
+                    if (!pinged && consoles.text("server").contains("eth0 " + net + "2/24")) {
+                        HostNet.run(List.of("ping", "-c", "3", "-W", "10", net + "2"));
+                        pinged = true;
+                    }
+                    Thread.sleep(200);
+                }
+                String serverOut = consoles.text("server");
+                String clientOut = consoles.text("client");
+                String both = "server console:\n" + serverOut + "\nclient console:\n" + clientOut;
+                assertThat(pinged).as("the host pinged the server VM; " + both).isTrue();
+                assertThat(serverOut).as(both).contains("virtio_net virtio0 eth0")
+                        .contains("javisor-initramfs: eth0 " + net + "2/24");
+                assertThat(clientOut).as(both)
+                        .contains("nettest: 3 of 3 pings to the other VM answered")
+                        .contains("nettest: 3 of 3 pings to the host answered");
+                String sent = hash(clientOut, "netbench: tcp client bytes=" + BYTES + " .* fnv=(0x[0-9a-f]+)");
+                String received = hash(serverOut, "netbench: tcp server bytes=" + BYTES + " .* fnv=(0x[0-9a-f]+)");
+                assertThat(received).as("the stream's hash at both ends; " + both).isEqualTo(sent);
+                assertThat(clientOut).contains("match=yes");
+                assertThat(server.stopReason()).as(both).isEqualTo(new StopReason.PowerOff());
+                assertThat(client.stopReason()).as(both).isEqualTo(new StopReason.PowerOff());
+                Map<String, Long> counters = server.virtioDevices().getFirst().device().counters();
+                assertThat(counters.get("rx_bytes")).as("%s", counters).isGreaterThan(BYTES);
+                assertThat(counters.get("tx_malformed")).isZero();
+            }
+        }
+    }
+
+    private static String hash(String console, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(console);
+        assertThat(m.find()).as("%s in:\n%s", regex, console).isTrue();
+        return m.group(1);
+    }
+}
