@@ -387,32 +387,57 @@ public final class LibC {
      * order; returns how many bytes, or {@link #WOULD_BLOCK} when the file is non-blocking and has nothing.
      */
     public static long readv(int fd, List<MemorySegment> into) {
-        return vectored(SYS_READV, "readv", fd, into, 0);
+        try (Arena arena = Arena.ofConfined()) {
+            return readv(fd, into, iovecs(arena, into.size()));
+        }
+    }
+
+    /** {@link #readv} with the caller's array of struct iovec ({@link #iovecs}), for a path that runs per frame. */
+    public static long readv(int fd, List<MemorySegment> into, MemorySegment iov) {
+        return vectored(SYS_READV, "readv", fd, into, 0, iov);
     }
 
     /** writev(2) of the native buffers {@code from}, in order; {@link #WOULD_BLOCK} as {@link #readv}. */
     public static long writev(int fd, List<MemorySegment> from) {
-        return vectored(SYS_WRITEV, "writev", fd, from, 0);
+        try (Arena arena = Arena.ofConfined()) {
+            return writev(fd, from, iovecs(arena, from.size()));
+        }
+    }
+
+    /** {@link #writev} with the caller's array of struct iovec. */
+    public static long writev(int fd, List<MemorySegment> from, MemorySegment iov) {
+        return vectored(SYS_WRITEV, "writev", fd, from, 0, iov);
+    }
+
+    /** Room for {@code count} struct iovec ({ void *iov_base; size_t iov_len; }) in {@code arena}. */
+    public static MemorySegment iovecs(Arena arena, int count) {
+        return arena.allocate(16L * Math.max(1, count), 8);
     }
 
     private static long vectored(long nr, String name, int fd, List<MemorySegment> buffers, long offset) {
+        try (Arena arena = Arena.ofConfined()) {
+            return vectored(nr, name, fd, buffers, offset, iovecs(arena, buffers.size()));
+        }
+    }
+
+    private static long vectored(long nr, String name, int fd, List<MemorySegment> buffers, long offset,
+                                 MemorySegment iov) {
         if (buffers.size() > UIO_MAXIOV) {
             throw new IllegalArgumentException(
                     name + " takes at most " + UIO_MAXIOV + " buffers, not " + buffers.size());
         }
-        try (Arena arena = Arena.ofConfined()) {
-            // struct iovec { void *iov_base; size_t iov_len; }
-            MemorySegment iov = arena.allocate(16L * Math.max(1, buffers.size()), 8);
-            for (int i = 0; i < buffers.size(); i++) {
-                MemorySegment b = buffers.get(i);
-                requireNative(b, name);
-                iov.set(JAVA_LONG, 16L * i, b.address());
-                iov.set(JAVA_LONG, 16L * i + 8, b.byteSize());
-            }
-            // x86-64 takes the offset whole in pos_l; pos_h is for 32-bit ABIs (readv and writev have none).
-            long r = restarting(nr, fd, iov.address(), buffers.size(), offset, 0, 0);
-            return r == -Errno.EAGAIN && (nr == SYS_READV || nr == SYS_WRITEV) ? WOULD_BLOCK : check(r, name);
+        if (iov.byteSize() < 16L * buffers.size() || !iov.isNative()) {
+            throw new IllegalArgumentException(name + ": " + buffers.size() + " iovecs do not fit " + iov);
         }
+        for (int i = 0; i < buffers.size(); i++) {
+            MemorySegment b = buffers.get(i);
+            requireNative(b, name);
+            iov.set(JAVA_LONG, 16L * i, b.address());
+            iov.set(JAVA_LONG, 16L * i + 8, b.byteSize());
+        }
+        // x86-64 takes the offset whole in pos_l; pos_h is for 32-bit ABIs (readv and writev have none).
+        long r = restarting(nr, fd, iov.address(), buffers.size(), offset, 0, 0);
+        return r == -Errno.EAGAIN && (nr == SYS_READV || nr == SYS_WRITEV) ? WOULD_BLOCK : check(r, name);
     }
 
     /** poll(2) events and results. */

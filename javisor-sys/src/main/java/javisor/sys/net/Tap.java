@@ -23,7 +23,8 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  *
  * <p>The descriptor is non-blocking: a read with nothing queued returns {@link LibC#WOULD_BLOCK}, and the
  * reader polls {@link #fd()}. Frames the reader does not take wait in the kernel's queue (the device's
- * {@code txqueuelen}); beyond it the kernel drops them and counts them in {@link #droppedByKernel()}.
+ * {@code txqueuelen}); beyond it the kernel drops them and counts them in {@link #droppedByKernel()}. One thread
+ * reads and one thread writes at a time (each has its iovec array here).
  */
 public final class Tap implements AutoCloseable {
     /** sizeof(struct virtio_net_hdr_v1). */
@@ -57,6 +58,10 @@ public final class Tap implements AutoCloseable {
     private final int fd;
     private final boolean created;
     private final int supportedOffloads;
+    // The iovec arrays of the reading and the writing thread, made once: a frame costs no allocation here.
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment readIov = LibC.iovecs(arena, LibC.UIO_MAXIOV);
+    private final MemorySegment writeIov = LibC.iovecs(arena, LibC.UIO_MAXIOV);
     private volatile boolean closed;
 
     private Tap(String name, int fd, boolean created, int supportedOffloads) {
@@ -213,12 +218,12 @@ public final class Tap implements AutoCloseable {
      * give a tail buffer big enough for the largest frame to see its true length.
      */
     public long read(List<MemorySegment> into) {
-        return LibC.readv(fd, into);
+        return LibC.readv(fd, into, readIov);
     }
 
     /** Writes one frame, header first, from {@code from}; returns the bytes taken or {@link LibC#WOULD_BLOCK}. */
     public long write(List<MemorySegment> from) {
-        return LibC.writev(fd, from);
+        return LibC.writev(fd, from, writeIov);
     }
 
     /** Frames the kernel dropped on their way to this reader because its queue was full (tx_dropped). */
@@ -236,6 +241,7 @@ public final class Tap implements AutoCloseable {
         if (!closed) {
             closed = true;
             LibC.close(fd);
+            arena.close();
         }
     }
 

@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -42,6 +43,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class LinuxNetTest {
     private static final long BYTES = 100L << 20;
     private static DebianKernel kernel;
+    /** bench/netbench.c, static: it runs in the guests and on the host alike. */
+    private static Path netbench;
 
     @TempDir
     static Path tmp;
@@ -50,13 +53,15 @@ class LinuxNetTest {
     static void fetchKernel() throws Exception {
         TestGuests.requireKvm();
         kernel = DebianKernel.fetch();
+        netbench = tmp.resolve("netbench");
+        HostNet.run(List.of("gcc", "-static", "-O2", "-o", netbench.toString(),
+                Path.of("../bench/netbench.c").toAbsolutePath().normalize().toString()));
     }
 
     /** The test initramfs with a second archive appended: netbench and the scripts {@code files} names. */
     static Path initramfsWith(Map<String, String> scripts) throws Exception {
         Path root = Files.createDirectories(tmp.resolve("extra-" + scripts.hashCode() + "/bin"));
-        HostNet.run(List.of("gcc", "-static", "-O2", "-o", root.resolve("netbench").toString(),
-                Path.of("../bench/netbench.c").toAbsolutePath().normalize().toString()));
+        Files.copy(netbench, root.resolve("netbench"));
         for (Map.Entry<String, String> s : scripts.entrySet()) {
             Path f = Files.writeString(root.resolve(s.getKey()), s.getValue());
             Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -166,6 +171,64 @@ class LinuxNetTest {
                 assertThat(counters.get("rx_bytes")).as("%s", counters).isGreaterThan(BYTES);
                 assertThat(counters.get("tx_malformed")).isZero();
             }
+        }
+    }
+
+    @Test
+    @Timeout(900)
+    void aHostProcessAndTheGuestTalkThroughVsockBothWays() throws Exception {
+        long bytes = 16L << 20;
+        Path initramfs = initramfsWith(Map.of("vsocktest", """
+                #!/bin/sh
+                /bin/netbench server vsock 5000 --once &
+                i=0
+                until /bin/netbench client vsock 2 5001 --bytes %d; do
+                  i=$((i + 1)); [ $i -ge 60 ] && break; sleep 1
+                done
+                wait
+                """.formatted(bytes)));
+        Path socket = tmp.resolve("v.sock");
+        Process hostServer = new ProcessBuilder(netbench.toString(), "server", "unix", socket.toString(), "--port",
+                "5001", "--once").redirectErrorStream(true).start();
+        VmConfig vm = linuxVm(1, "vsock", initramfs, "console=ttyS0 noxsave panic=-1 javisor.poweroff"
+                + " javisor.exec=/bin/vsocktest", List.of(), List.of("cid=3,path=" + socket));
+        Consoles consoles = new Consoles();
+        try (Vmm vmm = Vmm.init(List.of(new Vmm.VmDefinition(vm, ImageResolver.directory(Path.of("")))),
+                consoles::of)) {
+            vmm.start();
+            // The guest's listener comes up during its boot: connect until it answers (CONNECT 5000, OK n).
+            String hostClient = "";
+            long deadline = System.nanoTime() + TestGuests.patience(Duration.ofSeconds(600)).toNanos();
+            while (System.nanoTime() < deadline && vmm.vm(1).state() != VmState.STOPPED) {
+                Process c = new ProcessBuilder(netbench.toString(), "client", "unix", socket.toString(), "--connect",
+                        "5000", "--bytes", Long.toString(bytes)).redirectErrorStream(true).start();
+                hostClient = new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                if (c.waitFor() == 0) {
+                    break;
+                }
+                Thread.sleep(500);
+            }
+            while (vmm.vm(1).state() != VmState.STOPPED && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            String console = consoles.text("vsock");
+            if (!hostServer.waitFor(10, TimeUnit.SECONDS)) {
+                hostServer.destroy(); // the guest never came: what it printed says so below
+            }
+            String server = new String(hostServer.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            String all = "host client:\n" + hostClient + "\nhost server:\n" + server + "\nguest:\n" + console;
+            assertThat(console).as(all).contains("vsock device virtio0 bound to vmw_vsock_virtio_transport");
+            // Host to guest: the host's client through the socket, CONNECT 5000, to the guest's listener.
+            assertThat(hostClient).as(all).contains("netbench: unix client bytes=" + bytes).contains("match=yes");
+            assertThat(hash(console, "netbench: vsock server bytes=" + bytes + " .* fnv=(0x[0-9a-f]+)"))
+                    .isEqualTo(hash(hostClient, "netbench: unix client bytes=" + bytes + " .* fnv=(0x[0-9a-f]+)"));
+            // Guest to host: the guest's connection to CID 2 port 5001 reached the host's listener on v.sock_5001.
+            assertThat(console).as(all).contains("netbench: vsock client bytes=" + bytes).contains("match=yes");
+            assertThat(hash(server, "netbench: unix server bytes=" + bytes + " .* fnv=(0x[0-9a-f]+)"))
+                    .isEqualTo(hash(console, "netbench: vsock client bytes=" + bytes + " .* fnv=(0x[0-9a-f]+)"));
+            assertThat(vmm.vm(1).stopReason()).as(all).isEqualTo(new StopReason.PowerOff());
+        } finally {
+            hostServer.destroy();
         }
     }
 
