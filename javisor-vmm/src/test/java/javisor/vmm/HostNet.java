@@ -88,6 +88,17 @@ public final class HostNet implements AutoCloseable {
         ip("-n", ns, "link", "set", name, "up");
     }
 
+    /**
+     * Pings {@code address} {@code count} times (busybox's ping: this machine kind has busybox-static but no
+     * iputils); fails unless every one is answered.
+     */
+    public static void ping(String address, int count) throws IOException, InterruptedException {
+        String out = run(List.of("busybox", "ping", "-c", Integer.toString(count), "-W", "10", address));
+        if (!out.contains(count + " packets received")) {
+            throw new AssertionError("ping " + address + ": " + out);
+        }
+    }
+
     public static String ip(String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("ip"));
         command.addAll(Arrays.asList(args));

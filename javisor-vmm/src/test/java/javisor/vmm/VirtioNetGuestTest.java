@@ -40,43 +40,49 @@ class VirtioNetGuestTest {
         String hostIp = "10.216." + subnet + ".1";
         String guestIp = "10.216." + subnet + ".2";
         int port = 7000 + subnet;
-        try (HostNet net = new HostNet();
-             DatagramSocket udp = new DatagramSocket(new InetSocketAddress(InetAddress.getByName(hostIp), port))) {
+        try (HostNet net = new HostNet()) {
             String tap = net.tap(net.name("jvg"), hostIp + "/24");
-            udp.setSoTimeout((int) TestGuests.patience(Duration.ofSeconds(30)).toMillis());
-            CompletableFuture<CliRun> run = CompletableFuture.supplyAsync(() -> CliRun.of("run", "--kernel",
-                    TestGuests.image("virtio_net.elf").toString(), "--memory", "16", "--net", "tap=" + tap
-                            + ",mac=02:00:00:00:00:2a", "--cmdline", "ip=" + guestIp + " peer=" + hostIp + " port="
-                            + port + " seconds=120 rxbuf=512"));
-
-            DatagramPacket hello = new DatagramPacket(new byte[200], 200);
-            try {
-                udp.receive(hello);
-            } catch (SocketTimeoutException e) {
-                throw new AssertionError("no hello from the guest; " + finished(run));
+            try (DatagramSocket udp = new DatagramSocket(new InetSocketAddress(InetAddress.getByName(hostIp), port))) {
+                exchange(udp, tap, hostIp, guestIp, port);
             }
-            assertThat(new String(hello.getData(), 0, hello.getLength(), StandardCharsets.US_ASCII))
-                    .isEqualTo("hello from virtio_net 02:00:00:00:00:2a");
-
-            HostNet.run(List.of("ping", "-c", "3", "-W", "10", guestIp));
-
-            for (int size : new int[] {1, 64, 512, 1400, 1472}) {
-                byte[] payload = new byte[size];
-                for (int i = 0; i < size; i++) {
-                    payload[i] = (byte) (i * 31 + size);
-                }
-                udp.send(new DatagramPacket(payload, size, InetAddress.getByName(guestIp), port));
-                DatagramPacket back = new DatagramPacket(new byte[2048], 2048);
-                udp.receive(back);
-                assertThat(Arrays.copyOf(back.getData(), back.getLength())).as("%d bytes echoed", size)
-                        .isEqualTo(payload);
-            }
-            byte[] quit = "quit".getBytes(StandardCharsets.US_ASCII);
-            udp.send(new DatagramPacket(quit, quit.length, InetAddress.getByName(guestIp), port));
-            CliRun r = run.get(60, TimeUnit.SECONDS);
-            assertThat(r.out()).as(r.err()).doesNotContain("FAIL").contains("virtio_net: passed");
-            assertThat(r.status()).as(r.out() + r.err()).isEqualTo((PASS << 1) | 1);
         }
+    }
+
+    private static void exchange(DatagramSocket udp, String tap, String hostIp, String guestIp, int port)
+            throws Exception {
+        udp.setSoTimeout((int) TestGuests.patience(Duration.ofSeconds(30)).toMillis());
+        CompletableFuture<CliRun> run = CompletableFuture.supplyAsync(() -> CliRun.of("run", "--kernel",
+                TestGuests.image("virtio_net.elf").toString(), "--memory", "16", "--net", "tap=" + tap
+                        + ",mac=02:00:00:00:00:2a", "--cmdline", "ip=" + guestIp + " peer=" + hostIp + " port="
+                        + port + " seconds=120 rxbuf=512"));
+
+        DatagramPacket hello = new DatagramPacket(new byte[200], 200);
+        try {
+            udp.receive(hello);
+        } catch (SocketTimeoutException e) {
+            throw new AssertionError("no hello from the guest; " + finished(run));
+        }
+        assertThat(new String(hello.getData(), 0, hello.getLength(), StandardCharsets.US_ASCII))
+                .isEqualTo("hello from virtio_net 02:00:00:00:00:2a");
+
+        HostNet.ping(guestIp, 3);
+
+        for (int size : new int[] {1, 64, 512, 1400, 1472}) {
+            byte[] payload = new byte[size];
+            for (int i = 0; i < size; i++) {
+                payload[i] = (byte) (i * 31 + size);
+            }
+            udp.send(new DatagramPacket(payload, size, InetAddress.getByName(guestIp), port));
+            DatagramPacket back = new DatagramPacket(new byte[2048], 2048);
+            udp.receive(back);
+            assertThat(Arrays.copyOf(back.getData(), back.getLength())).as("%d bytes echoed", size)
+                    .isEqualTo(payload);
+        }
+        byte[] quit = "quit".getBytes(StandardCharsets.US_ASCII);
+        udp.send(new DatagramPacket(quit, quit.length, InetAddress.getByName(guestIp), port));
+        CliRun r = run.get(60, TimeUnit.SECONDS);
+        assertThat(r.out()).as(r.err()).doesNotContain("FAIL").contains("virtio_net: passed");
+        assertThat(r.status()).as(r.out() + r.err()).isEqualTo((PASS << 1) | 1);
     }
 
     private static String finished(CompletableFuture<CliRun> run) {

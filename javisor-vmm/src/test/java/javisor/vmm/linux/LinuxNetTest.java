@@ -147,7 +147,7 @@ class LinuxNetTest {
                 while ((server.state() != VmState.STOPPED || client.state() != VmState.STOPPED)
                         && System.nanoTime() < deadline) {
                     if (!pinged && consoles.text("server").contains("eth0 " + net + "2/24")) {
-                        HostNet.run(List.of("ping", "-c", "3", "-W", "10", net + "2"));
+                        HostNet.ping(net + "2", 3);
                         pinged = true;
                     }
                     Thread.sleep(200);
