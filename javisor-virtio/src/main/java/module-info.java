@@ -13,4 +13,5 @@ module javisor.virtio {
     exports javisor.virtio.block;
     exports javisor.virtio.console;
     exports javisor.virtio.rng;
+    exports javisor.virtio.vsock;
 }
