@@ -567,12 +567,7 @@ final class VsockMuxer implements AutoCloseable {
             if (c.closed || !fill(c, chain)) {
                 spareRx = chain;
             }
-            if (!c.closed) {
-                if (c.hasRxWork()) {
-                    queueRx(c);
-                }
-                interest(c);
-            }
+            interest(c);
         }
     }
 
@@ -732,9 +727,17 @@ final class VsockMuxer implements AutoCloseable {
         }
     }
 
+    /**
+     * Brings the selector and the rx queue up to date with the connection: after new credit, a socket found
+     * readable while the guest had none goes in the queue again, and the interest follows what the connection can
+     * do now.
+     */
     private void interest(VsockConnection c) {
         if (c.closed || c.key == null || !c.key.isValid()) {
             return;
+        }
+        if (c.hasRxWork()) {
+            queueRx(c);
         }
         int ops = c.interestOps();
         if (c.key.interestOps() != ops) {
@@ -763,7 +766,6 @@ final class VsockMuxer implements AutoCloseable {
             LOG.log(Level.DEBUG, "vsock {0}: {1}", udsPath, why);
         }
         c.closed = true;
-        quietClose(c.channel);
         awaitingLine.remove(c);
         if (connections.get(c.key()) == c) {
             connections.remove(c.key());
@@ -771,7 +773,8 @@ final class VsockMuxer implements AutoCloseable {
                 localPorts.remove(c.localPort);
             }
         }
-        updateActive();
+        updateActive(); // before the close: a host that saw its EOF sees the counters without it
+        quietClose(c.channel);
     }
 
     private int active() {
