@@ -523,6 +523,7 @@ final class VsockMuxer implements AutoCloseable {
             reset(c, "the guest sent " + len + " bytes past its credit");
             return;
         }
+        counters.get("tx_bytes").addAndGet(len); // before the write: a host that read it sees it counted
         try {
             for (MemorySegment part : chain.views(memory, false, VsockPacketHeader.SIZE, len)) {
                 c.forward(part);
@@ -531,7 +532,6 @@ final class VsockMuxer implements AutoCloseable {
             reset(c, "writing to the host socket: " + e.getMessage());
             return;
         }
-        counters.get("tx_bytes").addAndGet(len);
         afterForward(c);
     }
 

@@ -1,7 +1,7 @@
 package javisor.virtio.vsock;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -142,7 +142,7 @@ final class TestGuest implements AutoCloseable {
         for (long[] u : rx.takeUsed()) {
             long at = rx.address((int) u[0]);
             byte[] bytes = memory.read(GuestAddress.of(at), (int) u[1]);
-            VsockPacketHeader h = VsockPacketHeader.decode(java.lang.foreign.MemorySegment.ofArray(bytes));
+            VsockPacketHeader h = VsockPacketHeader.decode(MemorySegment.ofArray(bytes));
             byte[] payload = new byte[(int) u[1] - VsockPacketHeader.SIZE];
             System.arraycopy(bytes, VsockPacketHeader.SIZE, payload, 0, payload.length);
             out.add(new Packet(h, payload));
@@ -188,11 +188,7 @@ final class TestGuest implements AutoCloseable {
     }
 
     static byte[] bytes(String s) {
-        return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    }
-
-    static ByteBuffer le(int capacity) {
-        return ByteBuffer.allocate(capacity).order(ByteOrder.LITTLE_ENDIAN);
+        return s.getBytes(StandardCharsets.US_ASCII);
     }
 
     @Override
