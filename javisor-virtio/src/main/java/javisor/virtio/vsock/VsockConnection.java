@@ -27,9 +27,6 @@ final class VsockConnection {
         CLOSING
     }
 
-    /** The longest {@code CONNECT <port>} line a host client may send, its newline included. */
-    static final int LINE_MAX = 32;
-
     final SocketChannel channel;
     SelectionKey key;
     State state;
@@ -67,8 +64,8 @@ final class VsockConnection {
     boolean outputShut;
     /** When, in System.nanoTime terms, the connection is given up on if it is still where it is; 0 for never. */
     long deadline;
-    /** The CONNECT line read so far. */
-    final ByteBuffer line = ByteBuffer.allocate(LINE_MAX);
+    /** The CONNECT line read so far (a host client's connection before it is one). */
+    final ConnectLine line = new ConnectLine();
 
     VsockConnection(SocketChannel channel, State state, int bufAlloc) {
         this.channel = channel;

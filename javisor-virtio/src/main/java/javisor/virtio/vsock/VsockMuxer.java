@@ -80,7 +80,6 @@ final class VsockMuxer implements AutoCloseable {
     private final ArrayDeque<VsockPacketHeader> control = new ArrayDeque<>();
     private final ArrayDeque<VsockConnection> pendingRx = new ArrayDeque<>();
     private final AtomicBoolean txKicked = new AtomicBoolean(true);
-    private final ByteBuffer oneByte = ByteBuffer.allocate(1);
     /** An rx chain taken but not filled (a socket had nothing after all): the next packet goes in it. */
     private DescriptorChain spareRx;
     private int nextLocalPort = FIRST_LOCAL_PORT;
@@ -231,70 +230,26 @@ final class VsockMuxer implements AutoCloseable {
         }
     }
 
-    /**
-     * Reads the host client's {@code CONNECT <port>\n} a byte at a time, so that data the client sends right after
-     * it stays in the socket for the guest. A line that is not exactly that within {@link VsockConnection#LINE_MAX}
-     * bytes, or an EOF before it ends, closes the client.
-     */
+    /** A host client's {@code CONNECT <port>} line: once whole, the guest is asked (REQUEST) for the port. */
     private void readLine(VsockConnection c) {
-        try {
-            while (true) {
-                oneByte.clear();
-                int n = c.channel.read(oneByte);
-                if (n == 0) {
-                    return;
-                }
-                if (n < 0) {
-                    drop(c, "the host client closed before its CONNECT line ended");
-                    return;
-                }
-                byte b = oneByte.get(0);
-                if (b == '\n') {
-                    break;
-                }
-                if (!c.line.hasRemaining() || c.line.position() == VsockConnection.LINE_MAX - 1) {
-                    drop(c, "the host client's CONNECT line is longer than " + VsockConnection.LINE_MAX + " bytes");
-                    return;
-                }
-                c.line.put(b);
+        switch (c.line.read(c.channel)) {
+            case ConnectLine.Pending p -> {
+                // the rest of the line comes later
             }
-        } catch (IOException e) {
-            drop(c, "reading the host client's CONNECT line: " + e.getMessage());
-            return;
-        }
-        String text = new String(c.line.array(), 0, c.line.position(), StandardCharsets.US_ASCII);
-        long port = parseConnect(text);
-        if (port < 0) {
-            drop(c, "the host client's line \"" + text + "\" is not CONNECT <port>");
-            return;
-        }
-        awaitingLine.remove(c);
-        c.localPort = nextLocalPort();
-        c.peerPort = (int) port;
-        c.state = REQUESTED;
-        c.hostInitiated = true;
-        c.sendRequest = true;
-        c.deadline = System.nanoTime() + TIMEOUT_NANOS;
-        localPorts.add(c.localPort);
-        connections.put(c.key(), c);
-        queueRx(c);
-    }
-
-    /** The port of a {@code CONNECT <decimal u32>} line (the newline taken off), or -1 if it is not one. */
-    static long parseConnect(String line) {
-        String prefix = "CONNECT ";
-        if (!line.startsWith(prefix) || line.length() == prefix.length() || line.length() > prefix.length() + 10) {
-            return -1;
-        }
-        long port = 0;
-        for (int i = prefix.length(); i < line.length(); i++) {
-            char ch = line.charAt(i);
-            if (ch < '0' || ch > '9') {
-                return -1;
+            case ConnectLine.Bad b -> drop(c, b.why());
+            case ConnectLine.Port p -> {
+                awaitingLine.remove(c);
+                c.localPort = nextLocalPort();
+                c.peerPort = p.port();
+                c.state = REQUESTED;
+                c.hostInitiated = true;
+                c.sendRequest = true;
+                c.deadline = System.nanoTime() + TIMEOUT_NANOS;
+                localPorts.add(c.localPort);
+                connections.put(c.key(), c);
+                queueRx(c);
             }
-            port = port * 10 + (ch - '0');
         }
-        return port <= 0xffff_ffffL ? port : -1;
     }
 
     private int nextLocalPort() {

@@ -124,14 +124,4 @@ class VsockPacketHeaderTest {
         assertThat(VsockOp.REQUEST.code()).isEqualTo(1);
         assertThat(VsockOp.CREDIT_REQUEST.code()).isEqualTo(7);
     }
-
-    @Test
-    void onlyExactConnectLinesAreAccepted() {
-        assertThat(VsockMuxer.parseConnect("CONNECT 52")).isEqualTo(52);
-        assertThat(VsockMuxer.parseConnect("CONNECT 4294967295")).isEqualTo(0xffff_ffffL);
-        for (String bad : new String[] {"CONNECT 4294967296", "CONNECT ", "CONNECT", "connect 52", "CONNECT -1",
-                "CONNECT 52 ", "CONNECT  52", "CONNECT 52\r", "CONNECT 0x10", "CONNECT 99999999999"}) {
-            assertThat(VsockMuxer.parseConnect(bad)).as(bad).isEqualTo(-1);
-        }
-    }
 }
