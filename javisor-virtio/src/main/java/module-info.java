@@ -14,4 +14,5 @@ module javisor.virtio {
     exports javisor.virtio.console;
     exports javisor.virtio.rng;
     exports javisor.virtio.net;
+    exports javisor.virtio.vsock;
 }
