@@ -2,6 +2,7 @@ package javisor.vm;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,6 +23,7 @@ import javisor.virtio.console.VirtioConsole;
 import javisor.virtio.mmio.VirtioMmioTransport;
 import javisor.virtio.net.VirtioNet;
 import javisor.virtio.rng.VirtioRng;
+import javisor.virtio.vsock.VirtioVsock;
 import javisor.vm.config.EmulatedDeviceConfig;
 import javisor.vm.config.EmulatedDeviceType;
 import javisor.vm.config.MacAddress;
@@ -137,7 +139,17 @@ final class VirtioAttachment {
                 }
                 yield new VirtioNet(d.name(), tap, mac.bytes());
             }
-            case VIRTIO_VSOCK -> throw new VmCreateException(what + ": VirtioVsock is not built yet");
+            case VIRTIO_VSOCK -> {
+                long cid = d.guestCid().orElseThrow(() -> new VmCreateException(what
+                        + ": a VirtioVsock device needs the guest's context id: guest_cid = 3 (3 or more)"));
+                Path socket = config.resolve(d.path().orElseThrow(() -> new VmCreateException(what
+                        + ": a VirtioVsock device needs its host Unix socket: path = \"vm.vsock\"")));
+                try {
+                    yield new VirtioVsock(cid, socket);
+                } catch (IllegalArgumentException | UncheckedIOException e) {
+                    throw new VmCreateException(what + ": " + e.getMessage(), e);
+                }
+            }
             default -> throw new IllegalStateException("not a virtio type: " + d.emuType());
         };
     }
