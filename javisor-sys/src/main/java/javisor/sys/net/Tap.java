@@ -226,7 +226,10 @@ public final class Tap implements AutoCloseable {
         return LibC.writev(fd, from, writeIov);
     }
 
-    /** Frames the kernel dropped on their way to this reader because its queue was full (tx_dropped). */
+    /**
+     * Frames the kernel dropped on their way to this reader because its queue was full (tx_dropped), or -1 when
+     * this process cannot see the tap's statistics (it moved to another network namespace).
+     */
     public long droppedByKernel() {
         try {
             return Long.parseLong(Files.readString(Path.of("/sys/class/net", name, "statistics", "tx_dropped"))

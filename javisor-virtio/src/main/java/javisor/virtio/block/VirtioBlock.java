@@ -16,11 +16,11 @@ import javisor.sys.NativeException;
 import javisor.virtio.Activation;
 import javisor.virtio.ConfigSpace;
 import javisor.virtio.DeviceType;
+import javisor.virtio.QueueService;
 import javisor.virtio.QueueWorker;
 import javisor.virtio.VirtioDevice;
 import javisor.virtio.VirtioFeatures;
 import javisor.virtio.queue.DescriptorChain;
-import javisor.virtio.queue.QueueException;
 import javisor.virtio.queue.SplitQueue;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
@@ -129,7 +129,7 @@ public final class VirtioBlock implements VirtioDevice {
             return;
         }
         worker = QueueWorker.start("virtio-blk " + disk.path().getFileName(), a.doorbells().getFirst(),
-                () -> serve(a, queue), a.interrupt()::needsReset);
+                () -> serve(a), a.interrupt()::needsReset);
     }
 
     /**
@@ -137,38 +137,15 @@ public final class VirtioBlock implements VirtioDevice {
      * after each answer was measured slower: docs/performance.md). Package-private for the tests, which call it on
      * their own thread (the fuzz test so that a seed replays exactly).
      */
-    void serve(Activation a, SplitQueue queue) {
-        GuestMemory memory = a.memory();
-        int firstOld = -1;
-        while (true) {
-            DescriptorChain chain;
-            try {
-                var next = queue.pop(memory);
-                if (next.isEmpty()) {
-                    break;
-                }
-                chain = next.get();
-            } catch (QueueException e) {
-                counters.get("errors").incrementAndGet();
-                LOG.log(Level.WARNING, "virtio-blk {0}: {1}", disk.path().getFileName(), e.getMessage());
-                if (e.ringBroken()) {
-                    a.interrupt().needsReset(); // nothing more can be taken until the driver resets
-                    break;
-                }
-                if (e.head() < 0) {
-                    continue; // an entry naming no descriptor: taken, nothing to give back
-                }
-                int old = queue.addUsed(memory, e.head(), 0);
-                firstOld = firstOld < 0 ? old : firstOld;
-                continue;
-            }
-            long written = handle(memory, chain);
-            int old = queue.addUsed(memory, chain.head(), written);
-            firstOld = firstOld < 0 ? old : firstOld;
+    void serve(Activation a) {
+        QueueService requests = new QueueService("virtio-blk " + disk.path().getFileName(), a, 0,
+                counters.get("errors")::incrementAndGet);
+        for (var next = requests.next(); next.isPresent(); next = requests.next()) {
+            DescriptorChain chain = next.get();
+            requests.put(chain.head(), handle(a.memory(), chain));
+            requests.publish(); // done: a polling driver may take it now
         }
-        if (firstOld >= 0 && queue.needsInterrupt(memory, firstOld)) {
-            a.interrupt().usedBuffers();
-        }
+        requests.endBatch();
     }
 
     /** Carries out one request; returns the bytes written into it (its data and the status byte). */

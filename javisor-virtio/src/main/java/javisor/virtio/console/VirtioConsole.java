@@ -10,17 +10,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
-import javisor.memory.GuestMemory;
 import javisor.sys.Logs;
 import javisor.virtio.Activation;
 import javisor.virtio.ConfigSpace;
 import javisor.virtio.DeviceType;
 import javisor.virtio.Doorbell;
+import javisor.virtio.QueueService;
 import javisor.virtio.QueueWorker;
 import javisor.virtio.VirtioDevice;
 import javisor.virtio.VirtioFeatures;
 import javisor.virtio.queue.DescriptorChain;
-import javisor.virtio.queue.QueueException;
 import javisor.virtio.queue.SplitQueue;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
@@ -122,57 +121,32 @@ public final class VirtioConsole implements VirtioDevice {
             synchronized (pending) {
                 receiveDoorbell = a.doorbells().get(RECEIVE);
             }
-            receiver = QueueWorker.start(name + " rx", a.doorbells().get(RECEIVE), () -> receive(a, rx),
+            receiver = QueueWorker.start(name + " rx", a.doorbells().get(RECEIVE), () -> receive(a),
                     a.interrupt()::needsReset);
         }
         if (tx.ready()) {
-            transmitter = QueueWorker.start(name + " tx", a.doorbells().get(TRANSMIT), () -> transmit(a, tx),
+            transmitter = QueueWorker.start(name + " tx", a.doorbells().get(TRANSMIT), () -> transmit(a),
                     a.interrupt()::needsReset);
         }
     }
 
-    private void transmit(Activation a, SplitQueue queue) {
-        GuestMemory memory = a.memory();
-        int firstOld = -1;
+    private void transmit(Activation a) {
+        QueueService requests = new QueueService(name + " tx", a, TRANSMIT, () -> { });
         try (Arena arena = Arena.ofConfined()) {
-            while (true) {
-                DescriptorChain chain;
-                try {
-                    var next = queue.pop(memory);
-                    if (next.isEmpty()) {
-                        break;
-                    }
-                    chain = next.get();
-                } catch (QueueException e) {
-                    LOG.log(Level.WARNING, "{0}: {1}", name, e.getMessage());
-                    if (e.ringBroken()) {
-                        a.interrupt().needsReset();
-                        break;
-                    }
-                    if (e.head() < 0) {
-                        continue;
-                    }
-                    firstOld = first(firstOld, queue.addUsed(memory, e.head(), 0));
-                    continue;
-                }
+            for (var next = requests.next(); next.isPresent(); next = requests.next()) {
+                DescriptorChain chain = next.get();
                 long length = chain.readableLength();
                 MemorySegment buffer = arena.allocate(Math.max(1, Math.min(length, 4096)));
                 for (long at = 0; at < length; at += buffer.byteSize()) {
                     MemorySegment part = buffer.asSlice(0, Math.min(buffer.byteSize(), length - at));
-                    chain.read(memory, at, part);
+                    chain.read(a.memory(), at, part);
                     emit(part.toArray(JAVA_BYTE), part.byteSize());
                 }
-                firstOld = first(firstOld, queue.addUsed(memory, chain.head(), 0));
+                requests.put(chain.head(), 0);
             }
         }
         flushOutput();
-        if (firstOld >= 0 && queue.needsInterrupt(memory, firstOld)) {
-            a.interrupt().usedBuffers();
-        }
-    }
-
-    private static int first(int firstOld, int old) {
-        return firstOld < 0 ? old : firstOld;
+        requests.endBatch();
     }
 
     private void emit(byte[] bytes, long n) {
@@ -196,45 +170,28 @@ public final class VirtioConsole implements VirtioDevice {
      * Moves pending input into the driver's receive buffers while there are both. Under the input lock, so that
      * input arriving meanwhile (which may push out the oldest bytes) cannot be counted as delivered.
      */
-    private void receive(Activation a, SplitQueue queue) {
-        GuestMemory memory = a.memory();
-        int firstOld = -1;
+    private void receive(Activation a) {
+        QueueService requests = new QueueService(name + " rx", a, RECEIVE, () -> { });
         synchronized (pending) {
             while (pendingLength > 0) {
-                DescriptorChain chain;
-                try {
-                    var next = queue.pop(memory);
-                    if (next.isEmpty()) {
-                        break; // the input waits for the driver's next buffers
-                    }
-                    chain = next.get();
-                } catch (QueueException e) {
-                    LOG.log(Level.WARNING, "{0}: {1}", name, e.getMessage());
-                    if (e.ringBroken()) {
-                        a.interrupt().needsReset();
-                        break;
-                    }
-                    if (e.head() < 0) {
-                        continue;
-                    }
-                    firstOld = first(firstOld, queue.addUsed(memory, e.head(), 0));
-                    continue;
+                var next = requests.next();
+                if (next.isEmpty()) {
+                    break; // the input waits for the driver's next buffers
                 }
+                DescriptorChain chain = next.get();
                 int n = (int) Math.min(pendingLength, chain.writableLength());
                 byte[] chunk = new byte[n];
                 for (int i = 0; i < n; i++) {
                     chunk[i] = pending[(pendingStart + i) % MAX_PENDING];
                 }
-                chain.write(memory, 0, MemorySegment.ofArray(chunk));
+                chain.write(a.memory(), 0, MemorySegment.ofArray(chunk));
                 pendingStart = (pendingStart + n) % MAX_PENDING;
                 pendingLength -= n;
                 bytesIn.addAndGet(n);
-                firstOld = first(firstOld, queue.addUsed(memory, chain.head(), n));
+                requests.put(chain.head(), n);
             }
         }
-        if (firstOld >= 0 && queue.needsInterrupt(memory, firstOld)) {
-            a.interrupt().usedBuffers();
-        }
+        requests.endBatch();
     }
 
     @Override

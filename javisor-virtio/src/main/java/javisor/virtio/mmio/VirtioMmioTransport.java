@@ -142,6 +142,11 @@ public final class VirtioMmioTransport implements BusDevice, AutoCloseable {
         return List.copyOf(doorbells);
     }
 
+    /** The features the driver accepted (what it wrote; in force once it set FEATURES_OK). */
+    public synchronized long negotiatedFeatures() {
+        return driverFeatures;
+    }
+
     /** The status the driver set, for {@code vm show}. */
     public synchronized int status() {
         return status;

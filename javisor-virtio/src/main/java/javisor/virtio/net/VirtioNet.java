@@ -409,7 +409,10 @@ public final class VirtioNet implements VirtioDevice {
     public Map<String, Long> counters() {
         Map<String, Long> out = new LinkedHashMap<>();
         counters.forEach((k, v) -> out.put(k, v.get()));
-        out.put("rx_dropped_by_host", tap.droppedByKernel());
+        long byHost = tap.droppedByKernel();
+        if (byHost >= 0) { // unknown once the tap moved to another network namespace
+            out.put("rx_dropped_by_host", byHost);
+        }
         return out;
     }
 

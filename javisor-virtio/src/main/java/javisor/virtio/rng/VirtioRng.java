@@ -1,6 +1,5 @@
 package javisor.virtio.rng;
 
-import java.lang.System.Logger.Level;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.LinkedHashMap;
@@ -10,16 +9,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
-import javisor.memory.GuestMemory;
 import javisor.sys.LibC;
-import javisor.sys.Logs;
 import javisor.virtio.Activation;
 import javisor.virtio.DeviceType;
+import javisor.virtio.QueueService;
 import javisor.virtio.QueueWorker;
 import javisor.virtio.VirtioDevice;
 import javisor.virtio.VirtioFeatures;
 import javisor.virtio.queue.DescriptorChain;
-import javisor.virtio.queue.QueueException;
 import javisor.virtio.queue.SplitQueue;
 
 /**
@@ -28,7 +25,6 @@ import javisor.virtio.queue.SplitQueue;
  * the budget to refill, so a guest that asks without end costs the host that rate and no more.
  */
 public final class VirtioRng implements VirtioDevice {
-    private static final System.Logger LOG = Logs.get("javisor.virtio");
     static final int QUEUE_SIZE = 64;
     /** The most bytes one request is given (a request may ask for more; the driver asks again). */
     static final int MAX_CHUNK = 4096;
@@ -80,51 +76,33 @@ public final class VirtioRng implements VirtioDevice {
         if (queue.ready()) {
             budget = bytesPerSecond;
             budgetAt = System.nanoTime();
-            worker = QueueWorker.start("virtio-rng", a.doorbells().getFirst(), () -> serve(a, queue),
+            worker = QueueWorker.start("virtio-rng", a.doorbells().getFirst(), () -> serve(a),
                     a.interrupt()::needsReset);
         }
     }
 
-    private void serve(Activation a, SplitQueue queue) {
-        GuestMemory memory = a.memory();
+    private void serve(Activation a) {
+        QueueService service = new QueueService("virtio-rng", a, 0, () -> { });
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment random = arena.allocate(MAX_CHUNK);
             while (!Thread.currentThread().isInterrupted()) { // a stop interrupts a throttled worker
-                DescriptorChain chain;
-                try {
-                    var next = queue.pop(memory);
-                    if (next.isEmpty()) {
-                        return;
-                    }
-                    chain = next.get();
-                } catch (QueueException e) {
-                    LOG.log(Level.WARNING, "virtio-rng: {0}", e.getMessage());
-                    if (e.ringBroken()) {
-                        a.interrupt().needsReset();
-                        return;
-                    }
-                    if (e.head() < 0) {
-                        continue;
-                    }
-                    notifyIfWanted(a, queue, queue.addUsed(memory, e.head(), 0));
-                    continue;
+                var next = service.next();
+                if (next.isEmpty()) {
+                    break;
                 }
+                DescriptorChain chain = next.get();
                 int n = (int) Math.min(chain.writableLength(), MAX_CHUNK);
                 n = (int) Math.min(n, allowance(n));
                 MemorySegment out = random.asSlice(0, n);
                 LibC.getrandom(out);
-                long written = chain.write(memory, 0, out);
+                long written = chain.write(a.memory(), 0, out);
                 requests.incrementAndGet();
                 bytes.addAndGet(written);
-                notifyIfWanted(a, queue, queue.addUsed(memory, chain.head(), written));
+                service.put(chain.head(), written);
+                service.endBatch(); // entropy is waited for: give each answer at once
             }
         }
-    }
-
-    private static void notifyIfWanted(Activation a, SplitQueue queue, int oldUsed) {
-        if (queue.needsInterrupt(a.memory(), oldUsed)) {
-            a.interrupt().usedBuffers();
-        }
+        service.endBatch();
     }
 
     /**

@@ -141,7 +141,7 @@ class VirtioBlockTest {
             public void needsReset() {
             }
         });
-        device.serve(a, queue);
+        device.serve(a);
         assertThat(driver.takeUsed()).hasSize(1);
         assertThat(driver.read(status)).containsExactly(VirtioBlock.S_OK);
         assertThat(interrupts).as("used buffer notifications").hasValue(1);
