@@ -25,6 +25,7 @@ public final class QueueService {
     private final Runnable onMalformed;
     private int batchStart = -1;
     private boolean broken;
+    private boolean warned;
 
     /**
      * @param who         the device and queue, for the log ("virtio-net eth0 tx")
@@ -62,7 +63,9 @@ public final class QueueService {
                 return queue.pop(memory);
             } catch (QueueException e) {
                 onMalformed.run();
-                LOG.log(Level.WARNING, "{0}: {1}", who, e.getMessage());
+                // The first at WARNING, the rest at DEBUG: a guest must not be able to flood the host's log.
+                LOG.log(warned && !e.ringBroken() ? Level.DEBUG : Level.WARNING, "{0}: {1}", who, e.getMessage());
+                warned = true;
                 if (e.ringBroken()) {
                     broken = true;
                     interrupt.needsReset();

@@ -27,9 +27,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import javisor.memory.GuestMemory;
 import javisor.sys.Logs;
 import javisor.virtio.Activation;
+import javisor.virtio.QueueService;
 import javisor.virtio.queue.DescriptorChain;
-import javisor.virtio.queue.QueueException;
-import javisor.virtio.queue.SplitQueue;
 
 import static javisor.virtio.vsock.VsockConnection.State.AWAITING_LINE;
 import static javisor.virtio.vsock.VsockConnection.State.CLOSING;
@@ -70,8 +69,8 @@ final class VsockMuxer implements AutoCloseable {
     private final Path udsPath;
     private final GuestMemory memory;
     private final Activation activation;
-    private final SplitQueue rx;
-    private final SplitQueue tx;
+    private final QueueService rx;
+    private final QueueService tx;
     private final Map<String, AtomicLong> counters;
     private final Selector selector;
     private final Map<Long, VsockConnection> connections = new HashMap<>();
@@ -83,9 +82,6 @@ final class VsockMuxer implements AutoCloseable {
     /** An rx chain taken but not filled (a socket had nothing after all): the next packet goes in it. */
     private DescriptorChain spareRx;
     private int nextLocalPort = FIRST_LOCAL_PORT;
-    private int rxFirstOld = -1;
-    private int txFirstOld = -1;
-    private boolean broken;
     private boolean closed;
 
     /** @param listener the host's listening socket, non-blocking; it stays open when this closes */
@@ -95,9 +91,10 @@ final class VsockMuxer implements AutoCloseable {
         this.udsPath = udsPath;
         this.activation = activation;
         this.memory = activation.memory();
-        this.rx = activation.queues().get(RX);
-        this.tx = activation.queues().get(TX);
         this.counters = counters;
+        Runnable malformed = counters.get("dropped")::incrementAndGet;
+        this.rx = new QueueService("vsock " + udsPath + " rx", activation, RX, malformed);
+        this.tx = new QueueService("vsock " + udsPath + " tx", activation, TX, malformed);
         try {
             this.selector = Selector.open();
             if (listener != null) {
@@ -134,7 +131,7 @@ final class VsockMuxer implements AutoCloseable {
      * reset and serves no more.
      */
     boolean step(long timeoutMillis) {
-        if (broken || closed) {
+        if (broken() || closed) {
             return false;
         }
         try {
@@ -157,8 +154,9 @@ final class VsockMuxer implements AutoCloseable {
         }
         serveRx();
         expire();
-        notifyDriver();
-        return !broken;
+        rx.endBatch();
+        tx.endBatch();
+        return !broken();
     }
 
     // ---- host side: the listener and the sockets ----
@@ -319,23 +317,8 @@ final class VsockMuxer implements AutoCloseable {
     // ---- guest side: the tx queue ----
 
     private void serveTx() {
-        while (!broken) {
-            DescriptorChain chain;
-            try {
-                var next = tx.pop(memory);
-                if (next.isEmpty()) {
-                    return;
-                }
-                chain = next.get();
-            } catch (QueueException e) {
-                if (ringError(e)) {
-                    return;
-                }
-                if (e.head() >= 0) {
-                    txUsed(tx.addUsed(memory, e.head(), 0));
-                }
-                continue;
-            }
+        for (var next = tx.next(); next.isPresent(); next = tx.next()) {
+            DescriptorChain chain = next.get();
             counters.get("tx_packets").incrementAndGet();
             switch (GuestPacket.parse(memory, chain, guestCid)) {
                 case GuestPacket.Valid v -> handle(v.header(), v.op(), chain);
@@ -347,7 +330,7 @@ final class VsockMuxer implements AutoCloseable {
                 }
                 case GuestPacket.Dropped d -> dropped(d.why());
             }
-            txUsed(tx.addUsed(memory, chain.head(), 0));
+            tx.put(chain.head(), 0);
         }
     }
 
@@ -508,7 +491,7 @@ final class VsockMuxer implements AutoCloseable {
     }
 
     private void serveRx() {
-        while (!broken && (!control.isEmpty() || !pendingRx.isEmpty())) {
+        while (!broken() && (!control.isEmpty() || !pendingRx.isEmpty())) {
             DescriptorChain chain = takeRx();
             if (chain == null) {
                 return; // the guest gets the rest when it gives buffers: its doorbell wakes the loop
@@ -536,27 +519,15 @@ final class VsockMuxer implements AutoCloseable {
             spareRx = null;
             return c;
         }
-        while (true) {
-            try {
-                var next = rx.pop(memory);
-                if (next.isEmpty()) {
-                    return null;
-                }
-                DescriptorChain chain = next.get();
-                if (chain.writableLength() > VsockPacketHeader.SIZE) {
-                    return chain;
-                }
-                dropped("an rx buffer of " + chain.writableLength() + " bytes has no room for data");
-                rxUsed(rx.addUsed(memory, chain.head(), 0));
-            } catch (QueueException e) {
-                if (ringError(e)) {
-                    return null;
-                }
-                if (e.head() >= 0) {
-                    rxUsed(rx.addUsed(memory, e.head(), 0));
-                }
+        for (var next = rx.next(); next.isPresent(); next = rx.next()) {
+            DescriptorChain chain = next.get();
+            if (chain.writableLength() > VsockPacketHeader.SIZE) {
+                return chain;
             }
+            dropped("an rx buffer of " + chain.writableLength() + " bytes has no room for data");
+            rx.put(chain.head(), 0);
         }
+        return null;
     }
 
     /** Puts the connection's next packet for the guest in {@code chain}; false if it had none after all. */
@@ -618,40 +589,14 @@ final class VsockMuxer implements AutoCloseable {
         if (h.op() == VsockOp.RST.code()) {
             counters.get("resets").incrementAndGet();
         }
-        rxUsed(rx.addUsed(memory, chain.head(), VsockPacketHeader.SIZE + payload));
+        rx.put(chain.head(), VsockPacketHeader.SIZE + payload);
     }
 
     // ---- bookkeeping ----
 
-    /** True if the ring itself broke: the driver is told to reset, and the device serves no more until it does. */
-    private boolean ringError(QueueException e) {
-        if (e.ringBroken()) {
-            LOG.log(Level.WARNING, "vsock {0}: {1}", udsPath, e.getMessage());
-            broken = true;
-            activation.interrupt().needsReset();
-            return true;
-        }
-        dropped(e.getMessage());
-        return false;
-    }
-
-    private void rxUsed(int old) {
-        rxFirstOld = rxFirstOld < 0 ? old : rxFirstOld;
-    }
-
-    private void txUsed(int old) {
-        txFirstOld = txFirstOld < 0 ? old : txFirstOld;
-    }
-
-    /** One interrupt for each queue's batch of used entries, if the driver wants it (2.7.7, 2.7.10). */
-    private void notifyDriver() {
-        boolean wanted = rxFirstOld >= 0 && rx.needsInterrupt(memory, rxFirstOld);
-        wanted |= txFirstOld >= 0 && tx.needsInterrupt(memory, txFirstOld);
-        rxFirstOld = -1;
-        txFirstOld = -1;
-        if (wanted) {
-            activation.interrupt().usedBuffers();
-        }
+    /** True once a ring broke: the driver was told to reset, and the device serves no more until it does. */
+    private boolean broken() {
+        return rx.broken() || tx.broken();
     }
 
     private void dropped(String why) {
