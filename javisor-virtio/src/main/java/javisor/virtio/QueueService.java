@@ -54,13 +54,17 @@ public final class QueueService {
 
     /**
      * The next well-formed request, or empty when the driver has made none available (or the ring broke, after
-     * which the device has asked for a reset). A malformed chain is logged, counted and given back with nothing
+     * which the device has asked for a reset). Before it says there is none, it asks the driver for a doorbell at
+     * the next request ({@link SplitQueue#armNotification}); while it finds requests, the driver rings none. A malformed chain is logged, counted and given back with nothing
      * written; an entry naming no descriptor is dropped, as there is nothing to give back.
      */
     public Optional<DescriptorChain> next() {
         while (!broken) {
             try {
-                return queue.pop(memory);
+                Optional<DescriptorChain> next = queue.pop(memory);
+                if (next.isPresent() || !queue.armNotification(memory)) {
+                    return next;
+                }
             } catch (QueueException e) {
                 onMalformed.run();
                 // The first at WARNING, the rest at DEBUG: a guest must not be able to flood the host's log.

@@ -208,10 +208,6 @@ public final class SplitQueue {
         }
         int head = memory.readU16(GuestAddress.of(availRing + 4 + 2L * (nextAvail % size)));
         nextAvail = (nextAvail + 1) & 0xffff;
-        if (eventIdx) {
-            // avail_event: notify the device again once the driver adds past what it took (2.7.10).
-            memory.writeU16(GuestAddress.of(usedRing + 4 + 8L * size), nextAvail);
-        }
         if (head >= size) {
             throw error("head descriptor " + head + " is not below the queue size " + size);
         }
@@ -220,6 +216,22 @@ public final class SplitQueue {
         } catch (QueueException e) {
             throw new QueueException(e.getMessage(), head);
         }
+    }
+
+    /**
+     * Asks the driver for a doorbell at its next request, before the device waits for one: with
+     * VIRTIO_F_EVENT_IDX, avail_event goes to the next entry the device will take (2.7.10). {@link #pop} leaves
+     * avail_event where it was, so that while the device works through a batch the driver rings no doorbell for
+     * what it adds meanwhile (each is an exit under KVM). Returns true if the driver made a request available
+     * before it could see the new avail_event: the device takes it instead of waiting.
+     */
+    public boolean armNotification(GuestMemory memory) {
+        if (!eventIdx || broken) {
+            return false; // without EVENT_IDX the driver rings for every request (the device never sets NO_NOTIFY)
+        }
+        memory.writeU16(GuestAddress.of(usedRing + 4 + 8L * size), nextAvail);
+        VarHandle.fullFence(); // avail_event out before the available index is read again
+        return memory.readU16(GuestAddress.of(availRing + 2)) != nextAvail;
     }
 
     /** True once the ring broke: the device must be reset before this queue serves again. */
