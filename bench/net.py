@@ -292,7 +292,7 @@ def tcp_round(guest, vmm, tap_name, nbytes, count):
         server.wait_for(r"listening", 10)
         append = f"{CMDLINE} javisor.net={GUEST_IP}/{PREFIX} javisor.exec=/bin/nettcp,{HOST_IP},{PORT_UP},{nbytes},{PORT_DOWN}"
         vm = boot(guest, vmm, append, tap=tap.name)
-        vm.wait_for(r"netbench: tcp client .*match=\w+", STEP_TIMEOUT_S)
+        vm.wait_for(r"netbench: tcp client .*match=\w+\r?\n", STEP_TIMEOUT_S)
         check_match(parse_line(vm.text(), "tcp client", f"{vmm}, guest -> host"), f"{vmm}, TCP guest -> host")
         if server.finish(60) != 0:
             raise RuntimeError(f"{vmm}: the host's TCP server failed; {server.tail()}")
@@ -347,7 +347,7 @@ def vsock_round(guest, vmm, nbytes, sock):
             raise NotStarted("the host's vsock server", status, server.tail(), what="listen") from None
         append = f"{CMDLINE} javisor.exec=/bin/netbench,client,vsock,2,{PORT_VSOCK},--bytes,{nbytes}"
         vm = boot(guest, vmm, append, vsock=sock if vmm == "Javisor" else True)
-        vm.wait_for(r"netbench: vsock client .*match=\w+", STEP_TIMEOUT_S)
+        vm.wait_for(r"netbench: vsock client .*match=\w+\r?\n", STEP_TIMEOUT_S)
         check_match(parse_line(vm.text(), "vsock client", f"{vmm}, vsock"), f"{vmm}, vsock guest -> host")
         if server.finish(60) != 0:
             raise RuntimeError(f"{vmm}: the host's vsock server failed; {server.tail()}")

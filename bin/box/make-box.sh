@@ -39,8 +39,9 @@ version=$fetched_version
 
 # The modules the box loads, each after the ones it needs. kvm-amd is the point (TCG emulates AMD SVM with nested
 # paging, not Intel VMX); virtio-pci, 9p and overlay bring the host's files in; virtio-console carries the
-# command's standard streams; tun, veth and bridge let tests build tap devices and network namespaces.
-wanted=(virtio_pci virtio_console 9pnet_virtio 9p overlay kvm-amd tun veth bridge)
+# command's standard streams; tun, veth and bridge let tests build tap devices and network namespaces; vhost_vsock
+# is QEMU's vsock device, the benchmark's peer for Javisor's.
+wanted=(virtio_pci virtio_console 9pnet_virtio 9p overlay kvm-amd tun veth bridge vhost_vsock)
 declare -A path_of=() placed=()
 while IFS=: read -r ko _; do
   name=${ko##*/}; name=${name%.ko}
