@@ -109,7 +109,9 @@ class ConfigModelTest {
         assertThat(VmType.ofCode(3)).isEmpty();
         assertThat(EmulatedDeviceType.ofCode(0xE3)).contains(EmulatedDeviceType.VIRTIO_CONSOLE);
         assertThat(EmulatedDeviceType.ofCode(0xE4)).as("Javisor's virtio-rng").contains(EmulatedDeviceType.VIRTIO_RNG);
-        assertThat(EmulatedDeviceType.ofCode(0xE5)).isEmpty();
+        assertThat(EmulatedDeviceType.ofCode(0xE5)).as("Javisor's virtio-vsock")
+                .contains(EmulatedDeviceType.VIRTIO_VSOCK);
+        assertThat(EmulatedDeviceType.ofCode(0xE6)).isEmpty();
         assertThat(EmulatedDeviceType.VIRTIO_NET.removable()).isTrue();
         assertThat(EmulatedDeviceType.CONSOLE.removable()).isFalse();
         assertThat(InterruptMode.ofName("pt")).contains(InterruptMode.PASSTHROUGH);
