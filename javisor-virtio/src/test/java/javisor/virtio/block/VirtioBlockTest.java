@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import javisor.memory.GuestAddress;
 import javisor.virtio.Activation;
 import javisor.virtio.DeviceStatus;
-import javisor.virtio.Interrupt;
+import javisor.virtio.CountingInterrupt;
 import javisor.virtio.VirtioFeatures;
 import javisor.virtio.mmio.VirtioMmioTransport;
 import javisor.virtio.queue.DescriptorChain;
@@ -126,25 +126,12 @@ class VirtioBlockTest {
         FakeDriver.Buf status = driver.buffer(1, true);
         driver.add(driver.buffer(16, false, header(VirtioBlock.T_FLUSH, 0)), status);
         driver.publish(999); // an entry that names no descriptor: dropped, and the batch ends after it
-        AtomicInteger interrupts = new AtomicInteger();
-        Activation a = new Activation(driver.memory, List.of(queue), List.of(), 0, new Interrupt() {
-            @Override
-            public void usedBuffers() {
-                interrupts.incrementAndGet();
-            }
-
-            @Override
-            public void configChanged() {
-            }
-
-            @Override
-            public void needsReset() {
-            }
-        });
+        CountingInterrupt interrupt = new CountingInterrupt();
+        Activation a = new Activation(driver.memory, List.of(queue), List.of(), 0, interrupt);
         device.serve(a);
         assertThat(driver.takeUsed()).hasSize(1);
         assertThat(driver.read(status)).containsExactly(VirtioBlock.S_OK);
-        assertThat(interrupts).as("used buffer notifications").hasValue(1);
+        assertThat(interrupt.usedBuffers).as("used buffer notifications").hasValue(1);
     }
 
     @Test

@@ -8,13 +8,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
 import javisor.sys.net.Tap;
 import javisor.virtio.Activation;
 import javisor.virtio.Doorbell;
-import javisor.virtio.Interrupt;
+import javisor.virtio.CountingInterrupt;
 import javisor.virtio.queue.FakeDriver;
 import javisor.virtio.queue.Fuzzing;
 import javisor.virtio.queue.SplitQueue;
@@ -39,21 +38,7 @@ class VirtioNetFuzzTest {
         int subnet = 16 + (int) (ProcessHandle.current().pid() % 200);
         String hostIp = "10.215." + subnet + ".1";
         String guestIp = "10.215." + subnet + ".2";
-        AtomicInteger resets = new AtomicInteger();
-        Interrupt interrupt = new Interrupt() {
-            @Override
-            public void usedBuffers() {
-            }
-
-            @Override
-            public void configChanged() {
-            }
-
-            @Override
-            public void needsReset() {
-                resets.incrementAndGet();
-            }
-        };
+        CountingInterrupt interrupt = new CountingInterrupt();
         Tap tap = Tap.open(name);
         try (VirtioNet device = new VirtioNet("fuzz", tap, GUEST_MAC); Doorbell rxBell = new Doorbell();
              Doorbell txBell = new Doorbell(); DatagramSocket udp = new DatagramSocket()) {
@@ -87,7 +72,7 @@ class VirtioNetFuzzTest {
                             Frames.arpReply(tapMac, new byte[4], GUEST_MAC, new byte[4])));
                     txBell.ring();
                     waitFor(() -> device.counters().get("tx_packets") == sent + 1, "a good frame still goes");
-                    assertThat(resets.get()).as("resets asked for").isZero();
+                    assertThat(interrupt.resets.get()).as("resets asked for").isZero();
                     device.reset();
                 }
             });

@@ -20,7 +20,7 @@ import java.util.function.Predicate;
 import javisor.sys.net.Tap;
 import javisor.virtio.Activation;
 import javisor.virtio.Doorbell;
-import javisor.virtio.Interrupt;
+import javisor.virtio.CountingInterrupt;
 import javisor.virtio.VirtioFeatures;
 import javisor.virtio.queue.FakeDriver;
 import javisor.virtio.queue.SplitQueue;
@@ -43,8 +43,7 @@ class VirtioNetTest {
     private final List<AutoCloseable> open = new ArrayList<>();
     private final FakeDriver rxDriver = new FakeDriver(64);
     private final FakeDriver txDriver = rxDriver.queueDriver(1);
-    private final AtomicInteger interrupts = new AtomicInteger();
-    private final AtomicInteger resets = new AtomicInteger();
+    private final CountingInterrupt interrupt = new CountingInterrupt();
     private final Doorbell rxBell = new Doorbell();
     private final Doorbell txBell = new Doorbell();
     private byte[] hostIp;
@@ -95,21 +94,7 @@ class VirtioNetTest {
         SplitQueue rx = rxDriver.queue(true, true);
         SplitQueue tx = txDriver.queue(true, true);
         device.activate(new Activation(rxDriver.memory, List.of(rx, tx), List.of(rxBell, txBell), features,
-                new Interrupt() {
-                    @Override
-                    public void usedBuffers() {
-                        interrupts.incrementAndGet();
-                    }
-
-                    @Override
-                    public void configChanged() {
-                    }
-
-                    @Override
-                    public void needsReset() {
-                        resets.incrementAndGet();
-                    }
-                }));
+                interrupt));
         return device;
     }
 
@@ -194,8 +179,8 @@ class VirtioNetTest {
         }
         assertThat(device.counters()).containsEntry("tx_packets", 2L).containsEntry("tx_malformed", 0L);
         assertThat(device.counters().get("rx_packets")).isGreaterThanOrEqualTo(2);
-        assertThat(interrupts.get()).isPositive();
-        assertThat(resets.get()).isZero();
+        assertThat(interrupt.usedBuffers.get()).isPositive();
+        assertThat(interrupt.resets.get()).isZero();
     }
 
     @Test
@@ -220,7 +205,7 @@ class VirtioNetTest {
             udp.send(new DatagramPacket(new byte[1000], 1000, InetAddress.getByAddress(guestIp), 4242));
             waitFor(() -> device.counters().get("rx_dropped_too_big") >= 1);
         }
-        assertThat(resets.get()).isZero();
+        assertThat(interrupt.resets.get()).isZero();
     }
 
     @Test
@@ -253,7 +238,7 @@ class VirtioNetTest {
         transmit(new byte[NetHeader.SIZE], Frames.arpReply(tapMac, hostIp, GUEST_MAC, guestIp));
         waitFor(() -> txDriver.usedIndex() == 5);
         assertThat(device.counters()).containsEntry("tx_malformed", 4L).containsEntry("tx_packets", 1L);
-        assertThat(resets.get()).isZero();
+        assertThat(interrupt.resets.get()).isZero();
     }
 
     @Test

@@ -16,7 +16,7 @@ import javisor.memory.GuestRegion;
 import javisor.memory.RegionFlags;
 import javisor.virtio.Activation;
 import javisor.virtio.Doorbell;
-import javisor.virtio.Interrupt;
+import javisor.virtio.CountingInterrupt;
 
 /**
  * The guest's vsock driver, played by a test: rx, tx and event rings in real guest memory, rx buffers of Linux's
@@ -45,8 +45,9 @@ final class TestGuest implements AutoCloseable {
     final Ring tx = new Ring(memory, 1, SIZE, 0x4000, 0x5000, 0x6000);
     final Ring event = new Ring(memory, 2, SIZE, 0x7000, 0x8000, 0x9000);
     final List<Doorbell> doorbells = List.of(new Doorbell(), new Doorbell(), new Doorbell());
-    final AtomicInteger interrupts = new AtomicInteger();
-    final AtomicInteger resetsAsked = new AtomicInteger();
+    final CountingInterrupt interrupt = new CountingInterrupt();
+    final AtomicInteger interrupts = interrupt.usedBuffers;
+    final AtomicInteger resetsAsked = interrupt.resets;
     private final ArrayDeque<Integer> freeTx = new ArrayDeque<>();
     private final ArrayDeque<Packet> received = new ArrayDeque<>();
 
@@ -57,21 +58,6 @@ final class TestGuest implements AutoCloseable {
     }
 
     Activation activation() {
-        Interrupt interrupt = new Interrupt() {
-            @Override
-            public void usedBuffers() {
-                interrupts.incrementAndGet();
-            }
-
-            @Override
-            public void configChanged() {
-            }
-
-            @Override
-            public void needsReset() {
-                resetsAsked.incrementAndGet();
-            }
-        };
         return new Activation(memory, List.of(rx.queue(false), tx.queue(false), event.queue(false)), doorbells,
                 0, interrupt);
     }

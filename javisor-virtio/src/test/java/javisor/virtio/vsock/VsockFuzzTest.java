@@ -18,7 +18,7 @@ import javisor.memory.GuestAddress;
 import javisor.memory.GuestMemory;
 import javisor.sys.Logs;
 import javisor.virtio.Activation;
-import javisor.virtio.Interrupt;
+import javisor.virtio.CountingInterrupt;
 import javisor.virtio.queue.Fuzzing;
 import javisor.virtio.queue.GuardedRam;
 import javisor.virtio.queue.SplitQueue;
@@ -106,7 +106,8 @@ class VsockFuzzTest {
         private final SplitQueue rxQueue;
         private final Ring tx;
         private final VsockMuxer muxer;
-        private final AtomicInteger resetsAsked = new AtomicInteger();
+        private final CountingInterrupt interrupt = new CountingInterrupt();
+        private final AtomicInteger resetsAsked = interrupt.resets;
         private final List<SocketChannel> hostSockets = new ArrayList<>();
         /** Each rx descriptor's buffer length as posted. */
         private final long[] rxLength = new long[SIZE];
@@ -127,20 +128,6 @@ class VsockFuzzTest {
             tx = new Ring(mem, 1, SIZE, TX_DESC, TX_AVAIL, TX_USED);
             Ring event = new Ring(mem, 2, SIZE, EV_DESC, EV_DESC + 0x100, EV_DESC + 0x200);
             boolean eventIdx = r.nextBoolean();
-            Interrupt interrupt = new Interrupt() {
-                @Override
-                public void usedBuffers() {
-                }
-
-                @Override
-                public void configChanged() {
-                }
-
-                @Override
-                public void needsReset() {
-                    resetsAsked.incrementAndGet();
-                }
-            };
             rxQueue = rx.queue(eventIdx);
             Activation a = new Activation(mem, List.of(rxQueue, tx.queue(eventIdx),
                     event.queue(eventIdx)), List.of(), 0, interrupt);
