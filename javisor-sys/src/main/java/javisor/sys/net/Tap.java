@@ -123,9 +123,14 @@ public final class Tap implements AutoCloseable {
         }
     }
 
+    /** Whether Linux takes {@code name} for an interface: 1 to 15 printable characters, no '/', ':' or spaces. */
+    public static boolean validName(String name) {
+        return !name.isEmpty() && name.length() <= MAX_NAME && !name.equals(".") && !name.equals("..")
+                && name.chars().allMatch(c -> c > ' ' && c < 0x7f && c != '/' && c != ':');
+    }
+
     static void checkName(String name) {
-        if (name.isEmpty() || name.length() > MAX_NAME || name.equals(".") || name.equals("..")
-                || !name.chars().allMatch(c -> c > ' ' && c < 0x7f && c != '/' && c != ':')) {
+        if (!validName(name)) {
             throw new IllegalArgumentException("\"" + name + "\" is not a network interface name (1 to " + MAX_NAME
                     + " printable characters, no '/', ':' or spaces)");
         }

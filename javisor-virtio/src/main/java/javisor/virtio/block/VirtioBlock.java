@@ -128,8 +128,15 @@ public final class VirtioBlock implements VirtioDevice {
         if (!queue.ready()) {
             return;
         }
+        QueueService requests = requests(a);
         worker = QueueWorker.start("virtio-blk " + disk.path().getFileName(), a.doorbells().getFirst(),
-                () -> serve(a), a.interrupt()::needsReset);
+                () -> serve(requests), a.interrupt()::needsReset);
+    }
+
+    /** The request queue of an activation, served for as long as it lasts (one log budget, one broken flag). */
+    QueueService requests(Activation a) {
+        return new QueueService("virtio-blk " + disk.path().getFileName(), a, 0,
+                counters.get("errors")::incrementAndGet);
     }
 
     /**
@@ -137,12 +144,10 @@ public final class VirtioBlock implements VirtioDevice {
      * after each answer was measured slower: docs/performance.md). Package-private for the tests, which call it on
      * their own thread (the fuzz test so that a seed replays exactly).
      */
-    void serve(Activation a) {
-        QueueService requests = new QueueService("virtio-blk " + disk.path().getFileName(), a, 0,
-                counters.get("errors")::incrementAndGet);
+    void serve(QueueService requests) {
         for (var next = requests.next(); next.isPresent(); next = requests.next()) {
             DescriptorChain chain = next.get();
-            requests.put(chain.head(), handle(a.memory(), chain));
+            requests.put(chain.head(), handle(requests.memory(), chain));
             requests.publish(); // done: a polling driver may take it now
         }
         requests.endBatch();

@@ -121,17 +121,18 @@ public final class VirtioConsole implements VirtioDevice {
             synchronized (pending) {
                 receiveDoorbell = a.doorbells().get(RECEIVE);
             }
-            receiver = QueueWorker.start(name + " rx", a.doorbells().get(RECEIVE), () -> receive(a),
+            QueueService rxService = new QueueService(name + " rx", a, RECEIVE, () -> { });
+            receiver = QueueWorker.start(name + " rx", a.doorbells().get(RECEIVE), () -> receive(rxService),
                     a.interrupt()::needsReset);
         }
         if (tx.ready()) {
-            transmitter = QueueWorker.start(name + " tx", a.doorbells().get(TRANSMIT), () -> transmit(a),
+            QueueService txService = new QueueService(name + " tx", a, TRANSMIT, () -> { });
+            transmitter = QueueWorker.start(name + " tx", a.doorbells().get(TRANSMIT), () -> transmit(txService),
                     a.interrupt()::needsReset);
         }
     }
 
-    private void transmit(Activation a) {
-        QueueService requests = new QueueService(name + " tx", a, TRANSMIT, () -> { });
+    private void transmit(QueueService requests) {
         try (Arena arena = Arena.ofConfined()) {
             for (var next = requests.next(); next.isPresent(); next = requests.next()) {
                 DescriptorChain chain = next.get();
@@ -139,7 +140,7 @@ public final class VirtioConsole implements VirtioDevice {
                 MemorySegment buffer = arena.allocate(Math.max(1, Math.min(length, 4096)));
                 for (long at = 0; at < length; at += buffer.byteSize()) {
                     MemorySegment part = buffer.asSlice(0, Math.min(buffer.byteSize(), length - at));
-                    chain.read(a.memory(), at, part);
+                    chain.read(requests.memory(), at, part);
                     emit(part.toArray(JAVA_BYTE), part.byteSize());
                 }
                 requests.put(chain.head(), 0);
@@ -170,8 +171,7 @@ public final class VirtioConsole implements VirtioDevice {
      * Moves pending input into the driver's receive buffers while there are both. Under the input lock, so that
      * input arriving meanwhile (which may push out the oldest bytes) cannot be counted as delivered.
      */
-    private void receive(Activation a) {
-        QueueService requests = new QueueService(name + " rx", a, RECEIVE, () -> { });
+    private void receive(QueueService requests) {
         synchronized (pending) {
             while (pendingLength > 0) {
                 var next = requests.next();
@@ -184,7 +184,7 @@ public final class VirtioConsole implements VirtioDevice {
                 for (int i = 0; i < n; i++) {
                     chunk[i] = pending[(pendingStart + i) % MAX_PENDING];
                 }
-                chain.write(a.memory(), 0, MemorySegment.ofArray(chunk));
+                chain.write(requests.memory(), 0, MemorySegment.ofArray(chunk));
                 pendingStart = (pendingStart + n) % MAX_PENDING;
                 pendingLength -= n;
                 bytesIn.addAndGet(n);

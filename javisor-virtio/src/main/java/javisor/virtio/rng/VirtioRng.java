@@ -76,13 +76,13 @@ public final class VirtioRng implements VirtioDevice {
         if (queue.ready()) {
             budget = bytesPerSecond;
             budgetAt = System.nanoTime();
-            worker = QueueWorker.start("virtio-rng", a.doorbells().getFirst(), () -> serve(a),
+            QueueService service = new QueueService("virtio-rng", a, 0, () -> { });
+            worker = QueueWorker.start("virtio-rng", a.doorbells().getFirst(), () -> serve(service),
                     a.interrupt()::needsReset);
         }
     }
 
-    private void serve(Activation a) {
-        QueueService service = new QueueService("virtio-rng", a, 0, () -> { });
+    private void serve(QueueService service) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment random = arena.allocate(MAX_CHUNK);
             while (!Thread.currentThread().isInterrupted()) { // a stop interrupts a throttled worker
@@ -95,7 +95,7 @@ public final class VirtioRng implements VirtioDevice {
                 n = (int) Math.min(n, allowance(n));
                 MemorySegment out = random.asSlice(0, n);
                 LibC.getrandom(out);
-                long written = chain.write(a.memory(), 0, out);
+                long written = chain.write(service.memory(), 0, out);
                 requests.incrementAndGet();
                 bytes.addAndGet(written);
                 service.put(chain.head(), written);

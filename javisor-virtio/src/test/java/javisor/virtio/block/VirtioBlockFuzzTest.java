@@ -470,7 +470,7 @@ class VirtioBlockFuzzTest {
             int edgesBefore = edges.get();
             boolean brokenBefore = queue.broken();
             ram.remember();
-            block.serve(a);
+            block.serve(block.requests(a));
             if (apart(new long[][] {{desc, 16L * size}, {avail, 6 + 2L * size}, {used, 6 + 8L * size}})) {
                 ram.assertChangesOnly("virtio-blk", gpa -> inDataArea(gpa) || within(gpa, used, 6 + 8L * size));
             }

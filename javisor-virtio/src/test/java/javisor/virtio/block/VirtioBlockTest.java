@@ -128,7 +128,7 @@ class VirtioBlockTest {
         driver.publish(999); // an entry that names no descriptor: dropped, and the batch ends after it
         CountingInterrupt interrupt = new CountingInterrupt();
         Activation a = new Activation(driver.memory, List.of(queue), List.of(), 0, interrupt);
-        device.serve(a);
+        device.serve(device.requests(a));
         assertThat(driver.takeUsed()).hasSize(1);
         assertThat(driver.read(status)).containsExactly(VirtioBlock.S_OK);
         assertThat(interrupt.usedBuffers).as("used buffer notifications").hasValue(1);

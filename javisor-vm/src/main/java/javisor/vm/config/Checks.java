@@ -3,6 +3,7 @@ package javisor.vm.config;
 import java.nio.file.Path;
 import java.util.Optional;
 
+import javisor.sys.net.Tap;
 import javisor.vm.toml.TomlStrings;
 
 /**
@@ -42,9 +43,7 @@ final class Checks {
 
     /** A Linux network interface name: 1 to 15 printable characters, no '/', ':' or spaces (IFNAMSIZ - 1). */
     static Optional<String> interfaceName(String s) {
-        boolean ok = !s.isEmpty() && s.length() <= 15 && !s.equals(".") && !s.equals("..")
-                && s.chars().allMatch(c -> c > ' ' && c < 0x7f && c != '/' && c != ':');
-        return ok ? Optional.empty() : Optional.of("expected a network interface name (1 to 15 printable characters, "
+        return Tap.validName(s) ? Optional.empty() : Optional.of("expected a network interface name (1 to 15 printable characters, "
                 + "no '/', ':' or spaces), got " + TomlStrings.quote(s));
     }
 
