@@ -14,6 +14,8 @@ import java.util.ResourceBundle;
  */
 public final class Logs {
     private static volatile System.Logger.Level level = System.Logger.Level.WARNING;
+    /** Where the lines go; null for standard error as it is at the time of each message. */
+    private static volatile PrintStream output;
 
     private Logs() {
     }
@@ -28,6 +30,14 @@ public final class Logs {
 
     public static void setLevel(System.Logger.Level newLevel) {
         level = newLevel;
+    }
+
+    /**
+     * Sends every logger's lines to {@code out} from now on (Firecracker's {@code --log-path}); null for standard
+     * error again. The caller owns {@code out}.
+     */
+    public static void setOutput(PrintStream out) {
+        output = out;
     }
 
     private record ConsoleLogger(String name) implements System.Logger {
@@ -46,7 +56,8 @@ public final class Logs {
         @Override
         public void log(Level l, ResourceBundle bundle, String msg, Throwable thrown) {
             if (isLoggable(l)) {
-                PrintStream err = System.err;
+                PrintStream chosen = output;
+                PrintStream err = chosen != null ? chosen : System.err;
                 err.println("[" + l.name().toLowerCase(Locale.ROOT) + "] " + name + ": " + msg);
                 if (thrown != null && level.getSeverity() <= Level.DEBUG.getSeverity()) {
                     thrown.printStackTrace(err);

@@ -44,6 +44,9 @@ public final class Cli {
               javisor shell [--config-dir DIR] [CONFIG.toml...]
                                               AxVisor's way: boot the VMs, then a shell to manage them while
                                               they run (commands from standard input when it is not a terminal)
+              javisor firecracker [--api-sock PATH] [--config-file FILE] [--no-api] ...
+                                              one microVM driven by Firecracker's REST API on a Unix
+                                              socket, or by its JSON config file (javisor firecracker --help)
               javisor --help | --version
 
             Options:
@@ -94,6 +97,10 @@ public final class Cli {
                 out.println("javisor " + version());
                 yield ExitStatus.OK;
             }
+            // The launcher runs `firecracker` from the javisor-api module; only a JVM started by hand gets here.
+            case "firecracker" -> usageError("firecracker runs from the javisor-api module: start it with the "
+                    + "javisor launcher, or java -p javisor-api/target/lib -m "
+                    + "javisor.api/javisor.api.firecracker.FirecrackerMain");
             default -> usageError("unknown command '" + args.getFirst() + "'");
         };
     }

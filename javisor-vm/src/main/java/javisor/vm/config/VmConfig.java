@@ -165,6 +165,33 @@ public record VmConfig(Optional<Path> source, BaseConfig base, KernelConfig kern
                     EmulatedDeviceType.VIRTIO_VSOCK, Optional.of(Path.of(keys.get("path")).toAbsolutePath().normalize()),
                     false, Optional.empty(), Optional.empty(), OptionalLong.of(cid), "--vsock"));
         }
+        return withEmuDevices(emu);
+    }
+
+    /**
+     * This config with one more virtio device at the next free default virtio-mmio slot, as {@link #withDevices}
+     * places them (for callers that have the device's fields already, such as Firecracker's API).
+     *
+     * @param what names the request in messages
+     * @throws ConfigException naming {@code what}, when no slot is free or a field is out of range
+     */
+    public VmConfig withVirtioDevice(String what, String name, EmulatedDeviceType type, List<Long> cfgList,
+                                     Optional<Path> path, boolean readOnly, Optional<String> tap,
+                                     Optional<MacAddress> mac, OptionalLong cid) {
+        List<EmulatedDeviceConfig> emu = new ArrayList<>(devices.emuDevices());
+        int slot = freeSlot(emu, what);
+        try {
+            emu.add(new EmulatedDeviceConfig(name, PlatformLayout.VIRTIO_MMIO_BASE
+                    + slot * PlatformLayout.VIRTIO_MMIO_STRIDE, PlatformLayout.VIRTIO_MMIO_STRIDE,
+                    PlatformLayout.VIRTIO_FIRST_GSI + slot, type, cfgList, path.map(p -> p.toAbsolutePath()
+                    .normalize()), readOnly, tap, mac, cid));
+        } catch (IllegalArgumentException e) {
+            throw optionError(what, e.getMessage());
+        }
+        return withEmuDevices(emu);
+    }
+
+    private VmConfig withEmuDevices(List<EmulatedDeviceConfig> emu) {
         return new VmConfig(source, base, kernel, new DevicesConfig(emu, devices.passthroughDevices(),
                 devices.interruptMode(), devices.excludedDevices(), devices.passthroughAddresses(),
                 devices.i8042Reset()));
