@@ -1,7 +1,6 @@
 package javisor.vmm;
 
 import java.io.ByteArrayOutputStream;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -233,7 +232,7 @@ public final class Cli {
         }
         OutputStream console;
         try {
-            console = o.console == null ? new NonClosing(out) : Files.newOutputStream(o.console);
+            console = o.console == null ? new NonClosingOutputStream(out) : Files.newOutputStream(o.console);
         } catch (IOException e) {
             err.println("javisor: cannot open console file " + o.console + ": " + e.getMessage());
             return ExitStatus.USAGE;
@@ -382,23 +381,6 @@ public final class Cli {
         public Optional<Path> logFileFor(VmConfig config) {
             String name = NOT_FILE_NAME_SAFE.matcher(config.base().name()).replaceAll("_");
             return Optional.of(logDir.resolve("vm-" + config.base().id() + "-" + name + ".log"));
-        }
-    }
-
-    /** Standard output as a console: closing the console must not close the stream it writes to. */
-    private static final class NonClosing extends FilterOutputStream {
-        NonClosing(OutputStream out) {
-            super(out);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-        }
-
-        @Override
-        public void close() throws IOException {
-            flush();
         }
     }
 

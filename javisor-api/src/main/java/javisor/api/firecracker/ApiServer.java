@@ -3,6 +3,7 @@ package javisor.api.firecracker;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.io.IOException;
 import java.io.InputStream;
 
@@ -56,7 +57,10 @@ final class ApiServer implements AutoCloseable {
         http.setSendDateHeader(false);
         UnixDomainServerConnector connector = new UnixDomainServerConnector(server, 1, 1,
                 new HttpConnectionFactory(http));
-        connector.setUnixDomainPath(socket);
+        // Bound beside its path and renamed into place once it listens: a client that sees the socket file (as
+        // Firecracker's SDKs wait for it) can connect at once. The JDK binds and listens in two steps.
+        Path binding = socket.resolveSibling(socket.getFileName() + "~");
+        connector.setUnixDomainPath(binding);
         server.addConnector(connector);
         Object lock = new Object();
         // A blocking handler: InstanceStart and Paused take a while, and Jetty then runs it on a pool thread.
@@ -101,6 +105,16 @@ final class ApiServer implements AutoCloseable {
                 // the start's failure is what the caller needs to know
             }
             throw new IllegalArgumentException("cannot listen on the API socket " + socket + ": " + e.getMessage(), e);
+        }
+        try {
+            Files.move(binding, socket, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            try {
+                server.stop();
+            } catch (Exception ignored) {
+                // the move's failure is what the caller needs to know
+            }
+            throw new IllegalArgumentException("cannot put the API socket at " + socket + ": " + e.getMessage(), e);
         }
         return new ApiServer(server, socket);
     }

@@ -1,11 +1,11 @@
 package javisor.api.firecracker;
 
 import java.io.FileOutputStream;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,6 +40,7 @@ import javisor.vm.config.ConfigException;
 import javisor.vm.config.VmConfig;
 import javisor.vmm.ConsoleLoggerFinder;
 import javisor.vmm.ExitStatus;
+import javisor.vmm.NonClosingOutputStream;
 import javisor.vmm.VirtualizationUnavailableException;
 import javisor.vmm.Vmm;
 import javisor.vmm.VmmException;
@@ -306,7 +307,7 @@ final class FirecrackerInstance implements AutoCloseable {
         Optional<Path> serialOut = resources.serialOut();
         try {
             console = serialOut.isPresent() ? Files.newOutputStream(serialOut.get(), StandardOpenOption.CREATE,
-                    StandardOpenOption.APPEND) : new NonClosing(out);
+                    StandardOpenOption.APPEND) : new NonClosingOutputStream(out);
         } catch (IOException e) {
             throw new BadRequest("Cannot open serial_out_path " + serialOut.get() + ": " + e.getMessage() + ".");
         }
@@ -318,12 +319,18 @@ final class FirecrackerInstance implements AutoCloseable {
             closeQuietly(console);
             throw new BadRequest("Cannot start microvm: " + e.getMessage() + ".");
         }
-        vmm = created;
         vmId = config.base().id();
-        if (in != System.in || LibC.readableWithoutStopping(0)) {
-            vmm.console(vmId).typeFrom(in);
+        try {
+            if (in != System.in || LibC.readableWithoutStopping(0)) {
+                created.console(vmId).typeFrom(in);
+            }
+            created.start();
+        } catch (VmmException | VmCreateException e) {
+            created.close();
+            closeQuietly(console);
+            throw new BadRequest("Cannot start microvm: " + e.getMessage() + ".");
         }
-        vmm.start();
+        vmm = created;
         state = State.RUNNING;
         Thread.ofPlatform().daemon().name("firecracker-vm-watch").start(() -> watch(created, console));
     }
@@ -401,7 +408,12 @@ final class FirecrackerInstance implements AutoCloseable {
             throw new BadRequest("Invalid " + field + ": the path is empty.");
         }
         try {
-            return new PrintStream(new FileOutputStream(path, true), true, StandardCharsets.UTF_8);
+            Path p = Path.of(path);
+            // A named pipe is opened read-write, as Firecracker opens it: a write-only open would wait for a reader.
+            FileOutputStream sink = Files.exists(p) && !Files.isRegularFile(p)
+                    ? new FileOutputStream(new RandomAccessFile(path, "rw").getFD())
+                    : new FileOutputStream(path, true);
+            return new PrintStream(sink, true, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new BadRequest("Cannot open " + field + " " + path + ": " + e.getMessage() + ".");
         }
@@ -415,37 +427,20 @@ final class FirecrackerInstance implements AutoCloseable {
         }
     }
 
-    /** Stops the VM if it still runs, writes a last metrics line, and closes the files. */
+    /** Writes a last metrics line, stops the VM if it still runs, and closes the files. */
     @Override
     public synchronized void close() {
-        if (vmm != null) {
-            vmm.close();
-        }
         if (metricsConfig != null) {
-            flushQuietly();
+            flushQuietly(); // while the VM is still there to be sampled
             metricsTimer.shutdownNow();
             closeQuietly(metricsOut);
+        }
+        if (vmm != null) {
+            vmm.close();
         }
         if (logFile != null) {
             Logs.setOutput(null);
             logFile.close();
-        }
-    }
-
-    /** Standard output as a console: closing the console must not close the stream it writes to. */
-    private static final class NonClosing extends FilterOutputStream {
-        NonClosing(OutputStream out) {
-            super(out);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-        }
-
-        @Override
-        public void close() throws IOException {
-            flush();
         }
     }
 }

@@ -11,6 +11,7 @@ import java.util.List;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -162,6 +163,21 @@ class ApiRouterTest {
         JsonNode second = Json.MAPPER.readTree(lines.get(1));
         assertThat(second.at("/put_api_requests/boot_source_count").asLong()).as("a delta, as Firecracker's").isZero();
         assertThat(second.at("/put_api_requests/actions_count").asLong()).isEqualTo(1);
+    }
+
+    @Test
+    @Timeout(30)
+    void metricsGoToANamedPipeWithoutWaitingForItsReader() throws Exception {
+        Path fifo = tmp.resolve("metrics.fifo");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        // No reader yet: Firecracker opens the pipe read-write, so PUT /metrics returns at once.
+        assertThat(call("PUT", "/metrics", "{\"metrics_path\": \"" + fifo + "\"}").status()).isEqualTo(204);
+        assertThat(call("PUT", "/actions", "{\"action_type\": \"FlushMetrics\"}").status()).isEqualTo(204);
+        try (var reader = Files.newBufferedReader(fifo)) {
+            assertThat(Json.MAPPER.readTree(reader.readLine()).has("utc_timestamp_ms")).isTrue();
+        } finally {
+            instance.close();
+        }
     }
 
     @Test
