@@ -111,7 +111,8 @@ class LauncherIT {
         Path jdk = madeFrom();
         assertThat(javaVersion(jdk)).isGreaterThanOrEqualTo(25);
         assertThat(Files.readString(RUNTIME.resolve("release")))
-                .containsPattern("(?m)^MODULES=\"java.base java.logging java.naming jdk.jfr jdk.unsupported\"$");
+                .containsPattern("(?m)^MODULES=\"java.base java.logging java.security.sasl java.naming jdk.jfr "
+                        + "jdk.unsupported\"$");
         assertThat(RUNTIME.resolve("bin/java")).isExecutable();
     }
 
