@@ -130,7 +130,7 @@ public record VmConfig(Optional<Path> source, BaseConfig base, KernelConfig kern
             }
             int slot = freeSlot(emu, "--drive");
             emu.add(slotDevice(slot, "vd" + (char) ('a' + count(emu, EmulatedDeviceType.VIRTIO_BLK)),
-                    EmulatedDeviceType.VIRTIO_BLK, Optional.of(Path.of(parts[0]).toAbsolutePath().normalize()),
+                    EmulatedDeviceType.VIRTIO_BLK, List.of(), Optional.of(Path.of(parts[0]).toAbsolutePath().normalize()),
                     readOnly, Optional.empty(), Optional.empty(), OptionalLong.empty(), "--drive"));
         }
         for (String net : nets) {
@@ -147,7 +147,7 @@ public record VmConfig(Optional<Path> source, BaseConfig base, KernelConfig kern
             }
             int slot = freeSlot(emu, "--net");
             emu.add(slotDevice(slot, "eth" + count(emu, EmulatedDeviceType.VIRTIO_NET), EmulatedDeviceType.VIRTIO_NET,
-                    Optional.empty(), false, Optional.of(tap), mac, OptionalLong.empty(), "--net"));
+                    List.of(), Optional.empty(), false, Optional.of(tap), mac, OptionalLong.empty(), "--net"));
         }
         for (String vsock : vsocks) {
             Map<String, String> keys = keyValues("--vsock", vsock, List.of("cid", "path"), "cid=N,path=SOCKET");
@@ -162,7 +162,7 @@ public record VmConfig(Optional<Path> source, BaseConfig base, KernelConfig kern
             }
             int slot = freeSlot(emu, "--vsock");
             emu.add(slotDevice(slot, "vsock" + count(emu, EmulatedDeviceType.VIRTIO_VSOCK),
-                    EmulatedDeviceType.VIRTIO_VSOCK, Optional.of(Path.of(keys.get("path")).toAbsolutePath().normalize()),
+                    EmulatedDeviceType.VIRTIO_VSOCK, List.of(), Optional.of(Path.of(keys.get("path")).toAbsolutePath().normalize()),
                     false, Optional.empty(), Optional.empty(), OptionalLong.of(cid), "--vsock"));
         }
         return withEmuDevices(emu);
@@ -179,15 +179,8 @@ public record VmConfig(Optional<Path> source, BaseConfig base, KernelConfig kern
                                      Optional<Path> path, boolean readOnly, Optional<String> tap,
                                      Optional<MacAddress> mac, OptionalLong cid) {
         List<EmulatedDeviceConfig> emu = new ArrayList<>(devices.emuDevices());
-        int slot = freeSlot(emu, what);
-        try {
-            emu.add(new EmulatedDeviceConfig(name, PlatformLayout.VIRTIO_MMIO_BASE
-                    + slot * PlatformLayout.VIRTIO_MMIO_STRIDE, PlatformLayout.VIRTIO_MMIO_STRIDE,
-                    PlatformLayout.VIRTIO_FIRST_GSI + slot, type, cfgList, path.map(p -> p.toAbsolutePath()
-                    .normalize()), readOnly, tap, mac, cid));
-        } catch (IllegalArgumentException e) {
-            throw optionError(what, e.getMessage());
-        }
+        emu.add(slotDevice(freeSlot(emu, what), name, type, cfgList, path.map(p -> p.toAbsolutePath().normalize()),
+                readOnly, tap, mac, cid, what));
         return withEmuDevices(emu);
     }
 
@@ -211,13 +204,14 @@ public record VmConfig(Optional<Path> source, BaseConfig base, KernelConfig kern
         return slot;
     }
 
-    private static EmulatedDeviceConfig slotDevice(int slot, String name, EmulatedDeviceType type, Optional<Path> path,
-                                                   boolean readOnly, Optional<String> tap, Optional<MacAddress> mac,
-                                                   OptionalLong cid, String option) {
+    /** A virtio device in default slot {@code slot}: its window and its GSI follow from the slot. */
+    private static EmulatedDeviceConfig slotDevice(int slot, String name, EmulatedDeviceType type, List<Long> cfgList,
+                                                   Optional<Path> path, boolean readOnly, Optional<String> tap,
+                                                   Optional<MacAddress> mac, OptionalLong cid, String option) {
         try {
             return new EmulatedDeviceConfig(name, PlatformLayout.VIRTIO_MMIO_BASE
                     + slot * PlatformLayout.VIRTIO_MMIO_STRIDE, PlatformLayout.VIRTIO_MMIO_STRIDE,
-                    PlatformLayout.VIRTIO_FIRST_GSI + slot, type, List.of(), path, readOnly, tap, mac, cid);
+                    PlatformLayout.VIRTIO_FIRST_GSI + slot, type, cfgList, path, readOnly, tap, mac, cid);
         } catch (IllegalArgumentException e) {
             throw optionError(option, e.getMessage());
         }
