@@ -2,6 +2,7 @@ package javisor.api.firecracker;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.io.IOException;
@@ -43,10 +44,7 @@ final class ApiServer implements AutoCloseable {
      * @throws IllegalArgumentException naming the socket, when it exists or cannot be bound
      */
     static ApiServer start(Path socket, ApiRouter router, int maxPayload) {
-        if (Files.exists(socket)) {
-            throw new IllegalArgumentException("the API socket " + socket + " already exists; remove it first (a "
-                    + "second process on one socket would answer for the wrong VM)");
-        }
+        checkFree(socket);
         // Few threads: one acceptor, one selector, and the handler; Jetty's default pool starts eight.
         QueuedThreadPool threads = new QueuedThreadPool(6, 3);
         threads.setName("api");
@@ -119,6 +117,24 @@ final class ApiServer implements AutoCloseable {
         return new ApiServer(server, socket);
     }
 
+    /**
+     * Checks that {@code socket} does not exist yet, as Firecracker refuses to take over a path, and that its
+     * folder does.
+     *
+     * @throws IllegalArgumentException naming the socket, when it exists or its folder does not
+     */
+    static void checkFree(Path socket) {
+        if (Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IllegalArgumentException("the API socket " + socket + " already exists; remove it first (a "
+                    + "second process on one socket would answer for the wrong VM)");
+        }
+        Path folder = socket.toAbsolutePath().getParent();
+        if (folder != null && !Files.isDirectory(folder)) {
+            throw new IllegalArgumentException("cannot listen on the API socket " + socket + ": its folder " + folder
+                    + " does not exist");
+        }
+    }
+
     private static void send(Response response, Callback callback, ApiRouter.Response r) {
         response.setStatus(r.status());
         if (r.contentType() != null) {
@@ -142,7 +158,7 @@ final class ApiServer implements AutoCloseable {
         }
         try {
             Files.deleteIfExists(socket);
-        } catch (java.io.IOException ignored) {
+        } catch (IOException ignored) {
             // a socket file left behind only makes the next start on it refuse, naming it
         }
     }

@@ -101,12 +101,17 @@ public final class FirecrackerMain {
             if (o.metricsPath != null) {
                 instance.putMetrics(new Metrics(o.metricsPath.toString(), null, null));
             }
-            if (!o.noApi) {
-                server = ApiServer.start(o.apiSock, new ApiRouter(instance), o.maxPayload);
-            }
             Runtime.getRuntime().addShutdownHook(hook);
             if (o.configFile != null) {
+                if (!o.noApi) {
+                    ApiServer.checkFree(o.apiSock);
+                }
+                // The microVM boots first and the server starts while its vCPUs run: a config-file start does not
+                // wait for the socket, and Jetty's start (tens of ms, docs/performance.md) stays off its boot.
                 instance.applyConfigFile(readConfigFile(o.configFile));
+            }
+            if (!o.noApi) {
+                server = ApiServer.start(o.apiSock, new ApiRouter(instance), o.maxPayload);
             }
             int status = instance.exitStatus().get();
             try {

@@ -164,6 +164,26 @@ class FirecrackerIT {
         assertThat(Files.readAllLines(metrics)).hasSizeGreaterThanOrEqualTo(2);
     }
 
+    @Test
+    @Timeout(300)
+    void aConfigFileStartBootsFirstAndThenServesItsSocket() throws Exception {
+        socket = tmp.resolve("fc.sock");
+        Path config = Files.writeString(tmp.resolve("vm.json"), """
+                {"boot-source": {"kernel_image_path": "%s"}, "machine-config": {"vcpu_count": 1, "mem_size_mib": 16}}
+                """.formatted(GUESTS.resolve("uart_ticks.elf")));
+        launch("--api-sock", socket.toString(), "--config-file", config.toString(), "--id", "from-file");
+        awaitConsole(c -> ticks(c) >= 1 && Files.exists(socket), Duration.ofSeconds(30));
+        assertThat(api("GET", "/", null).body()).contains("\"state\":\"Running\"").contains("\"id\":\"from-file\"");
+        assertThat(api("GET", "/machine-config", null).body()).contains("\"mem_size_mib\":16");
+        assertThat(api("PUT", "/actions", "{\"action_type\": \"InstanceStart\"}").status())
+                .as("the config file started it").isEqualTo(400);
+        expect204("PATCH", "/vm", "{\"state\": \"Paused\"}");
+        assertThat(api("GET", "/", null).body()).contains("\"state\":\"Paused\"");
+        process.destroy();
+        assertThat(awaitExit(Duration.ofSeconds(30))).isEqualTo(143);
+        assertThat(socket).doesNotExist();
+    }
+
     /** Debian's kernel and the test initramfs, from the scripts (their cache outside the tree). */
     private static Map<String, String> debian() throws Exception {
         Map<String, String> m = new HashMap<>();

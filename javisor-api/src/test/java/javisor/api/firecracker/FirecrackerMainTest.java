@@ -84,6 +84,27 @@ class FirecrackerMainTest {
     }
 
     @Test
+    void aConfigFileStartChecksTheSocketBeforeItBoots() throws Exception {
+        // The microVM of a config file boots before the server starts: the socket's path is checked first, so a
+        // taken path or a missing folder stops the start before anything runs (the kernel named does not exist,
+        // and the error about it would come first if the boot were tried).
+        Path config = Files.writeString(tmp.resolve("vm.json"), """
+                {"boot-source": {"kernel_image_path": "no-such-kernel"}}
+                """);
+        Path taken = Files.writeString(tmp.resolve("taken.sock"), "");
+        Run r = run("--api-sock", taken.toString(), "--config-file", config.toString());
+        assertThat(r.status()).isEqualTo(2);
+        assertThat(r.err()).isEqualTo("javisor firecracker: the API socket " + taken + " already exists; remove it "
+                + "first (a second process on one socket would answer for the wrong VM)\n");
+        assertThat(taken).exists();
+        Path nowhere = tmp.resolve("no-such-folder").resolve("fc.sock");
+        r = run("--api-sock", nowhere.toString(), "--config-file", config.toString());
+        assertThat(r.status()).isEqualTo(2);
+        assertThat(r.err()).isEqualTo("javisor firecracker: cannot listen on the API socket " + nowhere + ": its "
+                + "folder " + nowhere.getParent() + " does not exist\n");
+    }
+
+    @Test
     void aConfigFileWithSectionsJavisorLacksIsRefused() throws Exception {
         Path config = Files.writeString(tmp.resolve("vm.json"), """
                 {"boot-source": {"kernel_image_path": "vmlinux"}, "balloon": {"amount_mib": 1, "deflate_on_oom": true}}
