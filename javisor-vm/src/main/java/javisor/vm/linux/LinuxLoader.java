@@ -140,7 +140,7 @@ public final class LinuxLoader {
         for (ElfFile.ProgramHeader s : elf.loads()) {
             LoadedRange r = new LoadedRange("vmlinux PT_LOAD segment " + s.index(), s.paddr(), s.memSize());
             checkKernel(r, request);
-            plan.add(new Piece(r, image, (int) s.offset(), (int) s.fileSize()));
+            plan.add(new Piece(r, image, s.fileOffset(), (int) s.fileSize()));
         }
         checkNoOverlap(plan);
         Optional<LoadedRange> initrd = placeInitrd(request, footprint, FOUR_GIB);

@@ -43,10 +43,16 @@ public record ElfFile(boolean is64, long entry, List<ProgramHeader> loads, List<
             return paddr + memSize;
         }
 
+        /**
+         * Where the segment's file bytes start in the image: p_offset means nothing when p_filesz is 0 (a bss-only
+         * segment), and was only checked against the file otherwise, so it is 0 then.
+         */
+        public int fileOffset() {
+            return fileSize == 0 ? 0 : (int) offset;
+        }
+
         LoadSegment segment(byte[] image) {
-            // p_offset means nothing when p_filesz is 0, and was only checked against the file otherwise.
-            int from = fileSize == 0 ? 0 : (int) offset;
-            return new LoadSegment("ELF PT_LOAD segment " + index, paddr, image, from, (int) fileSize, memSize);
+            return new LoadSegment("ELF PT_LOAD segment " + index, paddr, image, fileOffset(), (int) fileSize, memSize);
         }
     }
 
