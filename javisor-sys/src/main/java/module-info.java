@@ -6,4 +6,5 @@ module javisor.sys {
     exports javisor.sys;
     exports javisor.sys.kvm;
     exports javisor.sys.net;
+    exports javisor.sys.seccomp;
 }

@@ -65,12 +65,14 @@ public final class LibC {
     private static final long SYS_RT_SIGTIMEDWAIT = 128;
     private static final long SYS_GETTID = 186;
     private static final long SYS_SCHED_SETAFFINITY = 203;
+    private static final long SYS_PRCTL = 157;
     private static final long SYS_TGKILL = 234;
     private static final long SYS_OPENAT = 257;
     private static final long SYS_FALLOCATE = 285;
     private static final long SYS_EVENTFD2 = 290;
     private static final long SYS_PREADV = 295;
     private static final long SYS_PWRITEV = 296;
+    private static final long SYS_SECCOMP = 317;
     private static final long SYS_GETRANDOM = 318;
     private static final long SYS_MEMFD_CREATE = 319;
 
@@ -546,5 +548,20 @@ public final class LibC {
                     0);
             return r == signal;
         }
+    }
+
+    /** prctl(2) with integer arguments; returns its non-negative result. */
+    public static int prctl(int option, long arg2, long arg3, long arg4, long arg5) {
+        return (int) check(syscall(SYS_PRCTL, option, arg2, arg3, arg4, arg5, 0), "prctl(" + option + ")");
+    }
+
+    /**
+     * seccomp(2): {@code operation} with {@code flags} on the calling thread; {@code args} is the operation's
+     * argument in native memory (a struct sock_fprog for SECCOMP_SET_MODE_FILTER). Returns the call's result: 0,
+     * or a listener's descriptor with SECCOMP_FILTER_FLAG_NEW_LISTENER.
+     */
+    public static int seccomp(int operation, int flags, MemorySegment args) {
+        requireNative(args, "seccomp");
+        return (int) check(syscall(SYS_SECCOMP, operation, flags, args.address(), 0, 0, 0), "seccomp");
     }
 }
