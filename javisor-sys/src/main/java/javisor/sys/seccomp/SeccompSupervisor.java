@@ -14,10 +14,12 @@ import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -33,7 +35,12 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * The thread that answers the calls filters hold back: one per process, polling the listener of every filter
  * installed with {@link ThreadSandbox}. For each call it reads the caller's thread id and system call
  * (SECCOMP_IOCTL_NOTIF_RECV), answers at once (SECCOMP_IOCTL_NOTIF_SEND: EPERM, or, when learning, "run it"), and
- * then reports it: {@code seccomp: thread NAME (tid N) called NAME (nr): refused}.
+ * hands the call to a second thread, which reports it: {@code seccomp: thread NAME (tid N) called NAME (nr):
+ * refused}.
+ *
+ * <p>Why two threads: a held thread may hold a Java lock (a class loader's, while it reads a class file) that
+ * reporting needs (a log line can load a class). The answering thread takes no lock a filtered thread can hold
+ * and loads no class after its start, so it always gets to the answer; the reporter may wait, it holds no one.
  *
  * <p>Why USER_NOTIF and not another action: KILL_THREAD ends a JVM thread behind the JVM's back (its monitors stay
  * held, a join never returns); TRAP raises SIGSYS, which HotSpot has no handler for, so the process dies; ERRNO
@@ -106,8 +113,16 @@ public final class SeccompSupervisor {
     private final Map<String, SortedSet<Integer>> learned = new ConcurrentHashMap<>();
     private final Set<Long> logged = ConcurrentHashMap.newKeySet();
     private final AtomicLong refused = new AtomicLong();
+    private final BlockingQueue<Report> toReport = new LinkedBlockingQueue<>();
 
     private SeccompSupervisor() {
+        // Load and run once, before any filter exists, what the loop runs later (see above).
+        List<Listener> warm = new ArrayList<>();
+        scan(warm);
+        toReport.offer(new Report(0, null, "", 0, 0, 0, true));
+        toReport.clear();
+        find(warm, -1);
+        claim(-1);
     }
 
     /**
@@ -121,6 +136,7 @@ public final class SeccompSupervisor {
             }
             SeccompSupervisor s = new SeccompSupervisor();
             Thread.ofPlatform().name("seccomp-supervisor").daemon().start(s::loop);
+            Thread.ofPlatform().name("seccomp-reporter").daemon().start(s::reportLoop);
             instance = s;
         }
         return instance;
@@ -245,9 +261,13 @@ public final class SeccompSupervisor {
                 listeners.add(new Listener(fd, r));
             }
         }
-        if (!waiting) {
-            return;
+        if (waiting) {
+            scan(listeners);
         }
+    }
+
+    /** Adds the seccomp listeners among the process's descriptors that {@code listeners} lacks. */
+    private static void scan(List<Listener> listeners) {
         try (var fds = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
             for (Path p : fds) {
                 int fd = Integer.parseInt(p.getFileName().toString());
@@ -313,7 +333,21 @@ public final class SeccompSupervisor {
             resp.set(JAVA_INT, SeccompAbi.RESP_ERROR, -Errno.EPERM);
         }
         LibC.ioctlRaw(l.fd, SeccompAbi.SECCOMP_IOCTL_NOTIF_SEND, resp.address()); // ENOENT: the caller went away
-        report(new Report(tid, threadName(tid), r == null ? "?" : r.filter, nr, arch, ip, allow));
+        toReport.offer(new Report(tid, threadNames.get(tid), r == null ? "?" : r.filter, nr, arch, ip, allow));
+    }
+
+    private void reportLoop() {
+        while (true) {
+            try {
+                Report r = toReport.take();
+                report(r.thread() != null ? r : new Report(r.tid(), threadName(r.tid()), r.filter(), r.nr(),
+                        r.arch(), r.ip(), r.allowed()));
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                LOG.log(Level.ERROR, "seccomp: a report failed", e);
+            }
+        }
     }
 
     private void report(Report r) {
@@ -333,12 +367,8 @@ public final class SeccompSupervisor {
         }
     }
 
-    /** The Java name of a thread that installed a filter, else the kernel's (a thread it created, 15 characters). */
-    private String threadName(int tid) {
-        String name = threadNames.get(tid);
-        if (name != null) {
-            return name;
-        }
+    /** The kernel's name of a thread that did not install the filter (one its owner created; 15 characters). */
+    private static String threadName(int tid) {
         try {
             return Files.readString(Path.of("/proc/self/task/" + tid + "/comm"), StandardCharsets.UTF_8).strip();
         } catch (IOException | RuntimeException e) {
