@@ -4,6 +4,10 @@ import java.lang.System.Logger.Level;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
@@ -17,8 +21,9 @@ import javisor.sys.Logs;
  * <li>{@code off} (the default): nothing is installed;</li>
  * <li>{@code on}: the profile's allowlist; any other call fails with EPERM and is reported;</li>
  * <li>{@code learn}: the profile's allowlist; any other call runs, and is reported once per profile;</li>
- * <li>{@code learn-all}: an empty allowlist, every call runs and is reported once per profile: how the lists
- * are measured. At exit each profile's calls are printed as one line.</li>
+ * <li>{@code learn-all}: only the JVM's own calls ({@link ThreadProfile#JVM_RUNTIME}) are allowed, every other
+ * call runs and is reported once per profile: how the lists are measured. At exit each profile's calls are printed
+ * as one line.</li>
  * </ul>
  * The filter is installed once, when the thread starts its work, and then costs its allowed calls nothing (see
  * {@link SeccompFilter}).
@@ -47,6 +52,8 @@ public final class ThreadSandbox {
 
     private static volatile Mode configured;
     private static boolean summaryHooked;
+    /** Starts threads for filtered ones; made with the first filter, by a thread that has none. */
+    private static volatile Starter starter;
 
     private ThreadSandbox() {
     }
@@ -69,7 +76,7 @@ public final class ThreadSandbox {
     /**
      * Installs {@code profile}'s filter on the calling thread in {@code mode}. The thread keeps it until it ends,
      * and threads it creates from now on inherit it (a ForkJoinPool worker or a virtual thread's carrier started
-     * from here would run under it too).
+     * from here would run under it too): Javisor's threads are started with {@link #start} instead.
      */
     public static void enter(ThreadProfile profile, Mode mode) {
         install(profile.label(), profile.allowed(), mode);
@@ -84,11 +91,15 @@ public final class ThreadSandbox {
             return;
         }
         SeccompSupervisor supervisor = SeccompSupervisor.get(); // before the filter: it must not inherit it
+        startStarter();
         if (mode != Mode.ON) {
             printLearnedAtExit(supervisor);
         }
-        SeccompFilter filter = new SeccompFilter(label, mode == Mode.LEARN_ALL ? List.of() : allowed,
-                SeccompAbi.SECCOMP_RET_USER_NOTIF);
+        // learn-all still lets the JVM's own calls through: HotSpot makes some of them in a state a safepoint
+        // waits for, and a held one would wait on the supervisor, which waits on the safepoint (measured: a
+        // javisor-virtio run with nothing allowed hung so within a minute).
+        SeccompFilter filter = new SeccompFilter(label,
+                mode == Mode.LEARN_ALL ? ThreadProfile.jvmRuntime() : allowed, SeccompAbi.SECCOMP_RET_USER_NOTIF);
         SeccompSupervisor.Registration registration = supervisor.expect(label, mode != Mode.ON);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment program = filter.encode(arena);
@@ -98,6 +109,76 @@ public final class ThreadSandbox {
         supervisor.wake();
     }
 
+    /**
+     * Starts {@code thread} so that it inherits no filter: from a thread without one. A thread inherits its
+     * creator's filters and a second filter only narrows the first (a call must pass both), so a device's I/O
+     * thread started by a vCPU thread (a guest's DRIVER_OK is a vCPU's MMIO write) would otherwise be held to the
+     * vCPU's list as well as its own. Once a filter is installed, threads are started by a starter thread made
+     * before it; before that, by the caller, as {@link Thread#start} would.
+     */
+    public static void start(Thread thread) {
+        unfiltered(thread::start);
+    }
+
+    /**
+     * Runs {@code action} on a thread without a filter and waits for it: for code that starts threads the JDK's
+     * way (an executor's first worker, a virtual thread's carrier). Runs it on the caller when no filter was ever
+     * installed.
+     */
+    public static void unfiltered(Runnable action) {
+        Starter s = starter;
+        if (s == null || Thread.currentThread() == s.thread) {
+            action.run();
+        } else {
+            s.runAndWait(action);
+        }
+    }
+
+    private static synchronized void startStarter() {
+        if (starter == null) {
+            if (Seccomp.currentThreadFiltered()) {
+                throw new IllegalStateException("the seccomp starter must be made by a thread without a filter");
+            }
+            starter = new Starter();
+        }
+    }
+
+    /** A daemon thread without a filter that runs what filtered threads hand it (thread starts), one at a time. */
+    private static final class Starter {
+        private final BlockingQueue<FutureTask<Void>> work =
+                new LinkedBlockingQueue<>();
+        private final Thread thread = Thread.ofPlatform().name("seccomp-starter").daemon().start(this::loop);
+
+        private void loop() {
+            while (true) {
+                try {
+                    work.take().run();
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+
+        void runAndWait(Runnable action) {
+            FutureTask<Void> task = new FutureTask<>(action, null);
+            work.add(task);
+            try {
+                task.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while a thread was being started", e);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException r) {
+                    throw r;
+                }
+                if (e.getCause() instanceof Error err) {
+                    throw err;
+                }
+                throw new IllegalStateException(e.getCause());
+            }
+        }
+    }
+
     private static synchronized void printLearnedAtExit(SeccompSupervisor supervisor) {
         if (summaryHooked) {
             return;
@@ -105,6 +186,6 @@ public final class ThreadSandbox {
         summaryHooked = true;
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("seccomp-summary").unstarted(() ->
                 supervisor.learned().forEach((filter, nrs) -> LOG.log(Level.WARNING, "seccomp learned " + filter
-                        + ": " + nrs.stream().map(SyscallNames::describe).collect(Collectors.joining(" "))))));
+                        + ": " + nrs.stream().map(nr -> SyscallNames.name(nr).orElse(String.valueOf(nr))).collect(Collectors.joining(" "))))));
     }
 }

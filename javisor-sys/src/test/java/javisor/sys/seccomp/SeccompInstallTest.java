@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Filters installed for real, each on a thread the test starts (a filter lasts as long as its thread, so the
@@ -142,6 +143,50 @@ class SeccompInstallTest {
         assertThat(r.tid()).isEqualTo(childTid[0]);
         assertThat(r.thread()).as("the kernel's name of a thread the filter's owner made").isEqualTo("seccomp-child");
         assertThat(r.call()).isEqualTo("openat (257)");
+    }
+
+    @Test
+    void aThreadStartedThroughTheSandboxInheritsNoFilter() throws Exception {
+        boolean[] childFiltered = {true};
+        int[] childFd = {-1};
+        onThread("seccomp-test-starter", () -> {
+            ThreadSandbox.install("test-starter", everyCallBut(OPENAT), ThreadSandbox.Mode.ON);
+            Thread child = Thread.ofPlatform().name("seccomp-free").unstarted(() -> {
+                childFiltered[0] = Seccomp.currentThreadFiltered();
+                childFd[0] = LibC.open("/dev/null", LibC.O_RDONLY);
+                LibC.close(childFd[0]);
+            });
+            ThreadSandbox.start(child);
+            try {
+                child.join();
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        });
+        assertThat(childFiltered[0]).isFalse();
+        assertThat(childFd[0]).isNotNegative();
+    }
+
+    @Test
+    void theProfilesNameRealCallsAndAllowTheJvmsOwn() {
+        for (ThreadProfile p : ThreadProfile.values()) {
+            assertThat(p.allowed()).doesNotHaveDuplicates();
+            assertThat(p.allowed()).containsAll(ThreadProfile.jvmRuntime());
+            assertThat(p.allowed()).as(p.label() + " opens no file")
+                    .doesNotContain(OPENAT, SyscallNames.number("open"), SyscallNames.number("execve"));
+        }
+        assertThat(ThreadProfile.VCPU.allowed().getFirst()).as("KVM_RUN's call first")
+                .isEqualTo(SyscallNames.number("ioctl"));
+    }
+
+    @Test
+    void theSwitchTakesItsFourValuesAndRefusesOthers() {
+        assertThat(ThreadSandbox.Mode.parse("")).isEqualTo(ThreadSandbox.Mode.OFF);
+        assertThat(ThreadSandbox.Mode.parse("on")).isEqualTo(ThreadSandbox.Mode.ON);
+        assertThat(ThreadSandbox.Mode.parse("learn")).isEqualTo(ThreadSandbox.Mode.LEARN);
+        assertThat(ThreadSandbox.Mode.parse("Learn-All")).isEqualTo(ThreadSandbox.Mode.LEARN_ALL);
+        assertThatThrownBy(() -> ThreadSandbox.Mode.parse("strict"))
+                .hasMessageContaining("-Djavisor.seccomp=strict");
     }
 
     @Test
