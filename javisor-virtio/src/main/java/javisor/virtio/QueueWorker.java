@@ -3,6 +3,8 @@ package javisor.virtio;
 import java.lang.System.Logger.Level;
 
 import javisor.sys.Logs;
+import javisor.sys.seccomp.ThreadProfile;
+import javisor.sys.seccomp.ThreadSandbox;
 
 /**
  * One queue's I/O thread: waits on the queue's doorbell and runs the device's handler each time it rings, until
@@ -31,12 +33,13 @@ public final class QueueWorker {
      */
     public static QueueWorker start(String name, Doorbell doorbell, Runnable handler, Runnable onFailure) {
         QueueWorker w = new QueueWorker(name, doorbell, handler, onFailure);
-        w.thread.start();
+        ThreadSandbox.start(w.thread); // not under the filter of the vCPU that activated the device
         return w;
     }
 
     private void loop() {
         try {
+            ThreadSandbox.enter(ThreadProfile.DEVICE_IO);
             while (running) {
                 handler.run();
                 doorbell.await();

@@ -4,6 +4,8 @@ import java.lang.System.Logger.Level;
 
 import javisor.sys.LibC;
 import javisor.sys.Logs;
+import javisor.sys.seccomp.ThreadProfile;
+import javisor.sys.seccomp.ThreadSandbox;
 import javisor.vcpu.VCpu;
 import javisor.vcpu.VCpuExit;
 import javisor.vm.ExitAction;
@@ -39,7 +41,7 @@ final class VCpuTask implements Runnable {
         Thread t = Thread.ofPlatform()
                 .name("VM[" + vm.id() + "]-VCpu[" + vcpuId + "]")
                 .unstarted(new VCpuTask(vm, vcpuId, affinity));
-        t.start();
+        ThreadSandbox.start(t);
         return t;
     }
 
@@ -71,6 +73,7 @@ final class VCpuTask implements Runnable {
             if (affinity.length > 0) {
                 LibC.setCurrentThreadAffinity(affinity);
             }
+            ThreadSandbox.enter(ThreadProfile.VCPU); // once, before the vCPU exists: the loop pays nothing for it
             vcpu = vm.createVcpu(vcpuId);
             runState.vcpuCreated();
             reported = true;

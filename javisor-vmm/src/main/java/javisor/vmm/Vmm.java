@@ -19,6 +19,7 @@ import javisor.sys.LibC;
 import javisor.sys.Logs;
 import javisor.sys.kvm.Kvm;
 import javisor.sys.kvm.KvmConstants;
+import javisor.sys.seccomp.ThreadSandbox;
 import javisor.vcpu.ExitCounters;
 import javisor.vcpu.VCpu;
 import javisor.vm.ImageResolver;
@@ -202,7 +203,9 @@ public final class Vmm implements AutoCloseable {
             vm.runState().onStopped(reason -> {
                 if (reason instanceof StopReason.Reset) {
                     e.rebooting = true;
-                    Thread.ofVirtual().name("reboot VM " + vm.id()).start(() -> reboot(e, vm));
+                    // Called on the vCPU thread that stopped: a carrier it made would inherit its filter.
+                    ThreadSandbox.start(Thread.ofVirtual().name("reboot VM " + vm.id())
+                            .unstarted(() -> reboot(e, vm)));
                 }
             });
         }

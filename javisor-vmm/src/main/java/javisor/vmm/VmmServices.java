@@ -10,6 +10,7 @@ import java.util.function.LongConsumer;
 
 import javisor.devices.HypervisorApi;
 import javisor.sys.Logs;
+import javisor.sys.seccomp.ThreadSandbox;
 
 /**
  * The hypervisor's services for device models (AxVisor's axvisor_api and vmm/timer.rs): timer events on one timer
@@ -57,6 +58,8 @@ final class VmmServices implements HypervisorApi {
                 return t;
             });
             timerThread.setRemoveOnCancelPolicy(true);
+            // The first timer often comes from a vCPU thread; its worker must not inherit that thread's filter.
+            ThreadSandbox.unfiltered(timerThread::prestartCoreThread);
         }
         return timerThread;
     }

@@ -17,6 +17,8 @@ import javisor.sys.LibC;
 import javisor.sys.Logs;
 import javisor.sys.NativeException;
 import javisor.sys.net.Tap;
+import javisor.sys.seccomp.ThreadProfile;
+import javisor.sys.seccomp.ThreadSandbox;
 import javisor.virtio.Activation;
 import javisor.virtio.ConfigSpace;
 import javisor.virtio.DeviceType;
@@ -277,11 +279,12 @@ public final class VirtioNet implements VirtioDevice {
         }
 
         void start() {
-            thread.start();
+            ThreadSandbox.start(thread);
         }
 
         private void loop() {
             try (Arena arena = Arena.ofConfined()) {
+                ThreadSandbox.enter(ThreadProfile.DEVICE_IO); // in the try: a failed install asks for a reset
                 // Room for the largest frame after the driver's buffers: a frame longer than they are lands here,
                 // whole, so the device learns its length and drops it instead of handing the guest a cut one.
                 MemorySegment overflow = arena.allocate(MAX_RECEIVE);

@@ -15,6 +15,8 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 import javisor.sys.Logs;
+import javisor.sys.seccomp.ThreadProfile;
+import javisor.sys.seccomp.ThreadSandbox;
 import javisor.virtio.Activation;
 import javisor.virtio.ConfigSpace;
 import javisor.virtio.DeviceType;
@@ -172,7 +174,8 @@ public final class VirtioVsock implements VirtioDevice {
         muxer = m;
         running = true;
         loop = Thread.ofPlatform().name("virtio-vsock " + udsPath.getFileName()).daemon()
-                .start(() -> serve(m, a));
+                .unstarted(() -> serve(m, a));
+        ThreadSandbox.start(loop);
         rxWorker = QueueWorker.start("virtio-vsock rx", a.doorbells().get(VsockMuxer.RX), m::kickRx,
                 a.interrupt()::needsReset);
         txWorker = QueueWorker.start("virtio-vsock tx", a.doorbells().get(VsockMuxer.TX), m::kickTx,
@@ -186,6 +189,7 @@ public final class VirtioVsock implements VirtioDevice {
      */
     private void serve(VsockMuxer m, Activation a) {
         try {
+            ThreadSandbox.enter(ThreadProfile.VSOCK_LOOP);
             while (running && m.step(m.hasDeadlines() ? 250 : 0)) {
                 // each step does all the work there is
             }
