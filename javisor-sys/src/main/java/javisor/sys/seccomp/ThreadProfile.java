@@ -48,13 +48,13 @@ public enum ThreadProfile {
     }
 
     private final String label;
-    private final List<Integer> allowed;
+    private final List<String> calls;
+    /** Made on first use: with the switch off, nothing parses the call table (start-up time). */
+    private volatile List<Integer> allowed;
 
     ThreadProfile(String label, List<String> calls) {
         this.label = label;
-        List<String> all = new ArrayList<>(calls);
-        all.addAll(Jvm.RUNTIME);
-        this.allowed = all.stream().distinct().map(SyscallNames::number).toList();
+        this.calls = calls;
     }
 
     /** The profile's name in reports and in {@code seccomp learned} lines. */
@@ -64,7 +64,14 @@ public enum ThreadProfile {
 
     /** The allowed calls' numbers, the hottest first, then the JVM's. */
     public List<Integer> allowed() {
-        return allowed;
+        List<Integer> a = allowed;
+        if (a == null) {
+            List<String> all = new ArrayList<>(calls);
+            all.addAll(Jvm.RUNTIME);
+            a = all.stream().distinct().map(SyscallNames::number).toList();
+            allowed = a;
+        }
+        return a;
     }
 
     /** The JVM's calls alone: what {@code learn-all} lets through unreported (see {@link ThreadSandbox}). */
