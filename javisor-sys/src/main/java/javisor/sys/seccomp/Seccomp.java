@@ -22,17 +22,20 @@ public final class Seccomp {
     public static int installOnCurrentThread(SeccompFilter filter) {
         boolean notifies = filter.otherAction() == SeccompAbi.SECCOMP_RET_USER_NOTIF;
         try (Arena arena = Arena.ofConfined()) {
-            return installOnCurrentThread(filter.encode(arena), notifies);
+            return installOnCurrentThread(filter.encode(arena), notifies, false);
         }
     }
 
     /**
      * Installs the encoded program {@code fprog} (a struct sock_fprog, {@link SeccompFilter#encode}), asking for a
-     * listener if {@code listener}: the caller keeps the memory until the install is over.
+     * listener if {@code listener}, and, if {@code log}, for the kernel to log every action but ALLOW in its audit
+     * log (SECCOMP_FILTER_FLAG_LOG: a record of a refusal that survives the process). The caller keeps the memory
+     * until the install is over.
      */
-    public static int installOnCurrentThread(MemorySegment fprog, boolean listener) {
+    public static int installOnCurrentThread(MemorySegment fprog, boolean listener, boolean log) {
         LibC.prctl(SeccompAbi.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-        int flags = listener ? SeccompAbi.SECCOMP_FILTER_FLAG_NEW_LISTENER : 0;
+        int flags = (listener ? SeccompAbi.SECCOMP_FILTER_FLAG_NEW_LISTENER : 0)
+                | (log ? SeccompAbi.SECCOMP_FILTER_FLAG_LOG : 0);
         int r = LibC.seccomp(SeccompAbi.SECCOMP_SET_MODE_FILTER, flags, fprog);
         return listener ? r : -1;
     }

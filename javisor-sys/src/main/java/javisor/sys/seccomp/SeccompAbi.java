@@ -30,6 +30,7 @@ public final class SeccompAbi {
     /** The value of PR_GET_SECCOMP for a thread that runs filters. */
     public static final int SECCOMP_MODE_FILTER = 2;
 
+    public static final int SECCOMP_FILTER_FLAG_LOG = 1 << 1;
     public static final int SECCOMP_FILTER_FLAG_NEW_LISTENER = 1 << 3;
     public static final int SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV = 1 << 5;
 

@@ -104,7 +104,9 @@ public final class ThreadSandbox {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment program = filter.encode(arena);
             // From here to installed() nothing may allocate, load a class or make a call the filter may hold.
-            registration.installed(Seccomp.installOnCurrentThread(program, true));
+            // With on, the kernel's audit log records each refusal too, should the process not live to report it;
+            // not when learning, where every learned call would be logged each time it is made.
+            registration.installed(Seccomp.installOnCurrentThread(program, true, mode == Mode.ON));
         }
         supervisor.wake();
     }
