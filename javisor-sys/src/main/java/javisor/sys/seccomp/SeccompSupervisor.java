@@ -160,7 +160,7 @@ public final class SeccompSupervisor {
         LibC.eventfdWrite(wake, 1);
     }
 
-    /** Calls {@code observer} with every report from now on (on the supervisor's thread). */
+    /** Calls {@code observer} with every report from now on, on the reporter thread (never the answering one). */
     public void addObserver(Consumer<Report> observer) {
         observers.add(observer);
     }
