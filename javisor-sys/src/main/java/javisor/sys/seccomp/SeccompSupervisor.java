@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -123,6 +124,9 @@ public final class SeccompSupervisor {
         toReport.clear();
         find(warm, -1);
         claim(-1);
+        try (Arena arena = Arena.ofConfined()) {
+            kernelName(LibC.gettid(), arena.allocate(COMM_SIZE));
+        }
     }
 
     /**
@@ -197,6 +201,7 @@ public final class SeccompSupervisor {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment notif = arena.allocate(SeccompAbi.SECCOMP_NOTIF);
             MemorySegment resp = arena.allocate(SeccompAbi.SECCOMP_NOTIF_RESP);
+            MemorySegment comm = arena.allocate(COMM_SIZE);
             MemorySegment pollfds = arena.allocate(8);
             while (true) {
                 adopt(listeners);
@@ -222,7 +227,7 @@ public final class SeccompSupervisor {
                     short revents = pollfds.get(JAVA_SHORT, 8L * (i + 1) + 6);
                     Listener l = listeners.get(i);
                     if ((revents & LibC.POLLIN) != 0) {
-                        serve(l, notif, resp);
+                        serve(l, notif, resp, comm);
                     } else if ((revents & (LibC.POLLHUP | LibC.POLLERR | LibC.POLLNVAL)) != 0) {
                         gone.add(l); // every thread that ran the filter has ended
                     }
@@ -308,7 +313,7 @@ public final class SeccompSupervisor {
         return null;
     }
 
-    private void serve(Listener l, MemorySegment notif, MemorySegment resp) {
+    private void serve(Listener l, MemorySegment notif, MemorySegment resp, MemorySegment comm) {
         notif.fill((byte) 0); // the kernel refuses a RECV buffer that is not zeroed
         if (LibC.ioctlRaw(l.fd, SeccompAbi.SECCOMP_IOCTL_NOTIF_RECV, notif.address()) < 0) {
             return; // ENOENT: the caller was interrupted or killed before we read it
@@ -322,6 +327,12 @@ public final class SeccompSupervisor {
             l.registration = claim(tid);
         }
         Registration r = l.registration;
+        // A thread the filter's owner made has no registered name: its kernel name is read while it is held, so
+        // surely alive (the reporter would find it gone, or its id reused).
+        String thread = threadNames.get(tid);
+        if (thread == null) {
+            thread = kernelName(tid, comm);
+        }
         // The answer goes first and the report after, so the caller waits for as little Java as possible.
         boolean nativeCall = arch == SeccompAbi.AUDIT_ARCH_X86_64 && (nr & SeccompAbi.X32_SYSCALL_BIT) == 0;
         boolean allow = r != null && r.learning && nativeCall; // another ABI's call is never learned
@@ -333,15 +344,13 @@ public final class SeccompSupervisor {
             resp.set(JAVA_INT, SeccompAbi.RESP_ERROR, -Errno.EPERM);
         }
         LibC.ioctlRaw(l.fd, SeccompAbi.SECCOMP_IOCTL_NOTIF_SEND, resp.address()); // ENOENT: the caller went away
-        toReport.offer(new Report(tid, threadNames.get(tid), r == null ? "?" : r.filter, nr, arch, ip, allow));
+        toReport.offer(new Report(tid, thread, r == null ? "?" : r.filter, nr, arch, ip, allow));
     }
 
     private void reportLoop() {
         while (true) {
             try {
-                Report r = toReport.take();
-                report(r.thread() != null ? r : new Report(r.tid(), threadName(r.tid()), r.filter(), r.nr(),
-                        r.arch(), r.ip(), r.allowed()));
+                report(toReport.take());
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
@@ -367,12 +376,25 @@ public final class SeccompSupervisor {
         }
     }
 
-    /** The kernel's name of a thread that did not install the filter (one its owner created; 15 characters). */
-    private static String threadName(int tid) {
+    /** TASK_COMM_LEN: a thread's kernel name is at most 15 bytes and a newline. */
+    private static final int COMM_SIZE = 16;
+
+    /**
+     * The kernel's name of thread {@code tid} of this process (what HotSpot set from its Java name, cut to 15
+     * bytes), read through LibC into {@code buffer}: no JDK file code, whose locks a held thread might hold.
+     */
+    private static String kernelName(int tid, MemorySegment buffer) {
         try {
-            return Files.readString(Path.of("/proc/self/task/" + tid + "/comm"), StandardCharsets.UTF_8).strip();
-        } catch (IOException | RuntimeException e) {
-            return "?";
+            int fd = LibC.open("/proc/self/task/" + tid + "/comm", LibC.O_RDONLY | LibC.O_CLOEXEC);
+            try {
+                long n = LibC.pread(fd, buffer, 0);
+                byte[] bytes = buffer.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
+                return new String(bytes, StandardCharsets.UTF_8).strip();
+            } finally {
+                LibC.close(fd);
+            }
+        } catch (RuntimeException e) {
+            return "?"; // ended meanwhile
         }
     }
 }
