@@ -79,7 +79,9 @@ public final class ThreadSandbox {
      * from here would run under it too): Javisor's threads are started with {@link #start} instead.
      */
     public static void enter(ThreadProfile profile, Mode mode) {
-        install(profile.label(), profile.allowed(), mode);
+        if (mode != Mode.OFF) { // off: the profile's numbers are never made (javisor run's start-up)
+            install(profile.label(), profile.allowed(), mode);
+        }
     }
 
     /**
