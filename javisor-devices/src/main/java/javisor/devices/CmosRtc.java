@@ -198,8 +198,13 @@ public final class CmosRtc implements BusDevice {
         return (nvram[REG_B] & B_24_HOUR) != 0;
     }
 
+    /**
+     * A register's byte for {@code v}. Only the century can pass 99: a guest may set it to up to 255 in binary mode
+     * and then read it in BCD, where 160 and more has no byte; the register is 8 bits, so it shows the low byte
+     * (garbled, as the chip's would be) rather than a wider value the port cannot carry.
+     */
     private int encode(int v) {
-        return binary() ? v : (v / 10) << 4 | v % 10;
+        return (binary() ? v : (v / 10) << 4 | v % 10) & 0xff;
     }
 
     private int decode(int v) {

@@ -131,4 +131,13 @@ class CmosRtcTest {
         write(rtc, 0x0d, 0);
         assertThat(read(rtc, 0x0d)).as("register D is read-only").isEqualTo(0x80);
     }
+
+    @Test
+    void aCenturyBcdCannotHoldStillReadsAsOneByte() {
+        CmosRtc rtc = new CmosRtc(Clock.fixed(T, ZoneOffset.UTC), 0, 0);
+        write(rtc, 0x0b, 0x06);  // binary, 24-hour
+        write(rtc, 0x32, 0xa1);  // century 161: year 16126
+        write(rtc, 0x0b, 0x02);  // back to BCD, where 161 has no byte
+        assertThat(read(rtc, 0x32)).isBetween(0, 0xff);
+    }
 }
