@@ -7,6 +7,11 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+
+import javisor.sys.Logs;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 
@@ -22,6 +27,20 @@ import static org.assertj.core.api.Assertions.assertThat;
  * they would be irqchip inputs.
  */
 class PortDevicesFuzzer {
+    private static System.Logger.Level logLevel;
+
+    /** Unclaimed ports are logged once each: thousands of warnings would be the slowest part of the bus fuzz. */
+    @BeforeAll
+    static void quiet() {
+        logLevel = Logs.level();
+        Logs.setLevel(System.Logger.Level.ERROR);
+    }
+
+    @AfterAll
+    static void restoreLogs() {
+        Logs.setLevel(logLevel);
+    }
+
     /** The access widths an op byte names (bits 5-7): x86 port I/O is 1, 2 or 4 bytes; 3 and 8 test the rest. */
     private static final int[] WIDTHS = {1, 2, 4, 1, 2, 4, 3, 8};
 
@@ -266,14 +285,19 @@ class PortDevicesFuzzer {
                 new SystemControlPortA(stops::add, action));
         bus.register(new BusRange(CmosRtc.PORT, CmosRtc.SIZE), "rtc",
                 new CmosRtc(Clock.fixed(Instant.parse("2026-12-06T01:00:00Z"), ZoneOffset.UTC), 256L << 20, 0));
+        Map<String, BusRange> devices = bus.devices();
         while (in.more()) {
             int op = in.u8();
             int width = width(op);
             int port = (op & 2) == 0 ? (BASES[(op >>> 2) & 7] + (byte) in.u8()) & 0xffff : in.u16();
             int stopsBefore = stops.size();
             int consoleBefore = console.size();
-            String device = bus.devices().entrySet().stream().filter(e -> e.getValue().contains(port))
-                    .map(java.util.Map.Entry::getKey).findFirst().orElse("nothing");
+            String device = "nothing";
+            for (var e : devices.entrySet()) {
+                if (e.getValue().contains(port)) {
+                    device = e.getKey();
+                }
+            }
             if ((op & 1) == 1) {
                 long v = bus.read(port, width);
                 assertFits(v, width, "port 0x" + Integer.toHexString(port) + " (" + device + ")");
