@@ -165,7 +165,9 @@ public final class VirtioMmioTransport implements BusDevice, AutoCloseable {
             case VERSION -> MMIO_VERSION;
             case DEVICE_ID -> device.type().id();
             case VENDOR_ID -> VENDOR;
-            case DEVICE_FEATURES -> deviceFeaturesSel > 1 ? 0 : (int) (device.offeredFeatures() >>> (32 * deviceFeaturesSel));
+            // The selector is a u32: only 0 and 1 name a word (a negative int is a large selector, not a shift).
+            case DEVICE_FEATURES -> !featureWord(deviceFeaturesSel) ? 0
+                    : (int) (device.offeredFeatures() >>> (32 * deviceFeaturesSel));
             case QUEUE_NUM_MAX -> selected() == null ? 0 : selected().maxSize();
             case QUEUE_READY -> selected() != null && selected().ready() ? 1 : 0;
             case INTERRUPT_STATUS -> interruptStatus;
@@ -250,9 +252,14 @@ public final class VirtioMmioTransport implements BusDevice, AutoCloseable {
         }
     }
 
+    /** Whether a features selector names one of the two 32-bit words of the 64 feature bits (4.2.2). */
+    private static boolean featureWord(int sel) {
+        return sel == 0 || sel == 1;
+    }
+
     /** Driver features are accepted only while negotiating, and only those the device offered (2.2). */
     private void writeDriverFeatures(int v) {
-        if (driverFeaturesSel > 1 || (status & DeviceStatus.FEATURES_OK) != 0) {
+        if (!featureWord(driverFeaturesSel) || (status & DeviceStatus.FEATURES_OK) != 0) {
             return;
         }
         long mask = 0xffff_ffffL << (32 * driverFeaturesSel);

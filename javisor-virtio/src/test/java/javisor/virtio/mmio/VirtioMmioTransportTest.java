@@ -135,6 +135,8 @@ class VirtioMmioTransportTest {
         assertThat(r(0x010)).isEqualTo(VirtioFeatures.COMMON >>> 32);
         w(0x014, 7);
         assertThat(r(0x010)).as("banks past the second are zero").isZero();
+        w(0x014, 0xffff_ffffL);
+        assertThat(r(0x010)).as("a selector of 2^32 - 1 is no bank either, not a shift by -32").isZero();
         w(0x030, 1);
         assertThat(r(0x034)).isEqualTo(4);
         w(0x030, 9);
@@ -160,6 +162,14 @@ class VirtioMmioTransportTest {
         w(0x038, 2);
         assertThat(device.activations.getFirst().queues().getFirst().size()).as("no queue changes after DRIVER_OK")
                 .isEqualTo(8);
+    }
+
+    @Test
+    void driverFeaturesWithASelectorPastTheSecondWordChangeNothing() {
+        w(0x070, DeviceStatus.ACKNOWLEDGE | DeviceStatus.DRIVER);
+        w(0x024, 0xffff_ffffL);
+        w(0x020, 0xffff_ffffL);
+        assertThat(t.negotiatedFeatures()).isZero();
     }
 
     @Test
