@@ -213,7 +213,16 @@ class VirtioMmioTransportFuzzer {
                                 Integer.toUnsignedString(driverFeaturesSel)).isEqualTo(negotiated);
                     }
                 }
-                case 0x070 -> statusWritten = (v & 0xff) == 0 ? 0 : statusWritten | (v & 0xff);
+                case 0x070 -> {
+                    if ((v & 0xff) == 0) { // a reset (2.4): every register back to its initial value
+                        statusWritten = 0;
+                        deviceFeaturesSel = 0;
+                        driverFeaturesSel = 0;
+                        queueSel = 0;
+                    } else {
+                        statusWritten |= v & 0xff;
+                    }
+                }
                 default -> {
                 }
             }

@@ -10,7 +10,7 @@ import javisor.memory.GuestMemory;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 
 import static javisor.virtio.queue.GuardedRam.inRam;
-import static javisor.virtio.queue.GuardedRam.within;
+import static javisor.virtio.queue.FuzzedChain.within;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -31,14 +31,6 @@ class SplitQueueFuzzer {
     /** One guarded RAM for all inputs: mapping it anew for each would cost more than the queue work. */
     private static final GuardedRam RAM = new GuardedRam();
 
-    /** Zeros every region, then writes {@code image} from guest address 0. */
-    static void load(GuardedRam ram, byte[] image) {
-        for (GuardedRam.Region r : GuardedRam.REGIONS) {
-            ram.memory.zero(GuestAddress.of(r.start()), r.size());
-        }
-        ram.memory.write(GuestAddress.ZERO, Arrays.copyOf(image, Math.min(image.length, 0x8000)));
-    }
-
     @FuzzTest(maxDuration = "60s")
     void popAndComplete(byte[] data) {
         FuzzInput in = new FuzzInput(data);
@@ -56,7 +48,7 @@ class SplitQueueFuzzer {
         int takes = Math.min(in.u8(), 2 * MAX);
         int offset = in.u16();
         int length = in.u16();
-        load(RAM, in.bytes(Integer.MAX_VALUE));
+        FuzzedChain.load(RAM, in.bytes(Integer.MAX_VALUE));
         try {
             q.check(mem);
         } catch (QueueException e) {
@@ -134,8 +126,7 @@ class SplitQueueFuzzer {
         Arrays.fill(pattern, (byte) 0x5a);
         assertThat(c.write(mem, offset, MemorySegment.ofArray(pattern))).isEqualTo(Math.clamp(writable - offset, 0,
                 length));
-        RAM.assertChangesOnly("a write to a chain", gpa -> c.buffers().stream()
-                .anyMatch(d -> d.writable() && within(gpa, d.address(), d.size())));
+        RAM.assertChangesOnly("a write to a chain", gpa -> FuzzedChain.inWritableBuffer(c, gpa));
 
         for (boolean w : new boolean[] {false, true}) {
             long total = 0;
