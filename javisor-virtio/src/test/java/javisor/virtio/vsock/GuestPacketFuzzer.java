@@ -1,5 +1,6 @@
 package javisor.virtio.vsock;
 
+import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
@@ -54,7 +55,7 @@ class GuestPacketFuzzer {
                 assertThat(rst.dstCid()).isEqualTo(h.srcCid());
                 assertThat(rst.dstPort()).isEqualTo(h.srcPort());
                 assertThat(rst.payloadLength()).isZero();
-                assertThat(VsockPacketHeader.decode(java.lang.foreign.MemorySegment.ofArray(rst.toBytes())))
+                assertThat(VsockPacketHeader.decode(MemorySegment.ofArray(rst.toBytes())))
                         .isEqualTo(rst);
                 assertThat(why).isNotBlank();
             }
