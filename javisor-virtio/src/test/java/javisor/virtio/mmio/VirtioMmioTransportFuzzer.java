@@ -1,5 +1,6 @@
 package javisor.virtio.mmio;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -15,6 +16,7 @@ import javisor.virtio.VirtioDevice;
 import javisor.virtio.VirtioFeatures;
 import javisor.virtio.block.DiskImage;
 import javisor.virtio.block.VirtioBlock;
+import javisor.virtio.console.VirtioConsole;
 import javisor.virtio.queue.FuzzInput;
 import javisor.virtio.queue.GuardedRam;
 import javisor.virtio.queue.QueueException;
@@ -26,22 +28,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Coverage-guided: the virtio-mmio register file (virtio 1.2, 4.2.2) under any sequence of driver accesses, in
- * front of a real virtio-blk on an image file or a real virtio-rng. Nothing the driver writes makes the transport
- * throw, and what it shows follows the spec: the identity registers never change, a read fits its width, the
- * status holds only bits the driver wrote since its last reset (or DEVICE_NEEDS_RESET), FEATURES_OK only with a
- * subset of the offered features that includes VERSION_1, DRIVER_OK only with the device activated on queues that
- * lie in guest RAM, a feature word the selectors do not name (neither 0 nor 1) reads and writes as nothing.
+ * front of a real virtio-blk on an image file, a real virtio-rng or a real virtio-console. Nothing the driver writes
+ * makes the transport throw, and what it shows follows the spec: the identity registers never change, a read fits
+ * its width, the status holds only bits the driver wrote since its last reset (or DEVICE_NEEDS_RESET), FEATURES_OK
+ * only with a subset of the offered features that includes VERSION_1, DRIVER_OK only with the device activated on
+ * queues that lie in guest RAM, a feature word the selectors do not name (neither 0 nor 1) reads and writes as
+ * nothing, and the console prints only what its emergency write register was given.
  *
- * <p>Input ({@link FuzzInput}): u8 device (bit 0: 0 block, 1 rng), then ops, each an op byte {@code rrrrrrkk}: kind
- * 0 a 32-bit write of a u32 to register {@code rrrrrr * 4}, 1 a 32-bit read of it, 2 a write of a u32 to the
- * status register, 3 an access anywhere: u16 offset (mod 0x200), u8 width index into {1, 2, 4, 8, 3} with bit 7
- * for a write, and a u64 value for a write.
+ * <p>Input ({@link FuzzInput}): u8 device (mod 3: 0 block, 1 rng, 2 console), then ops, each an op byte
+ * {@code rrrrrrkk}: kind 0 a 32-bit write of a u32 to register {@code rrrrrr * 4}, 1 a 32-bit read of it, 2 a write
+ * of a u32 to the status register, 3 an access anywhere: u16 offset (mod 0x200), u8 width index into
+ * {1, 2, 4, 8, 3} with bit 7 for a write, and a u64 value for a write.
  */
 class VirtioMmioTransportFuzzer {
     private static final int[] WIDTHS = {1, 2, 4, 8, 3};
     private static final GuardedRam RAM = new GuardedRam();
     private static final VirtioBlock BLOCK;
     private static final VirtioRng RNG = new VirtioRng(0);
+    private static final ByteArrayOutputStream CONSOLE_OUT = new ByteArrayOutputStream();
+    private static final VirtioConsole CONSOLE = new VirtioConsole("fuzz", CONSOLE_OUT);
 
     static {
         try {
@@ -130,7 +135,12 @@ class VirtioMmioTransportFuzzer {
     @FuzzTest(maxDuration = "60s")
     void registers(byte[] data) throws QueueException {
         FuzzInput in = new FuzzInput(data);
-        VirtioDevice real = (in.u8() & 1) == 0 ? BLOCK : RNG;
+        VirtioDevice real = switch (in.u8() % 3) {
+            case 0 -> BLOCK;
+            case 1 -> RNG;
+            default -> CONSOLE;
+        };
+        CONSOLE_OUT.reset();
         Recorded device = new Recorded(real);
         GuestMemory mem = RAM.memory;
         long offered = real.offeredFeatures();
@@ -166,7 +176,16 @@ class VirtioMmioTransportFuzzer {
                         int w = in.u8();
                         int width = WIDTHS[(w & 0x7f) % WIDTHS.length];
                         if ((w & 0x80) != 0) {
-                            d.write(offset, width, in.u64());
+                            long v = in.u64();
+                            int before = CONSOLE_OUT.size();
+                            d.write(offset, width, v);
+                            if (CONSOLE_OUT.size() != before) {
+                                // virtio-console's emergency write (5.3.4): one byte, from a 32-bit write at 8.
+                                assertThat(real).isSameAs(CONSOLE);
+                                assertThat(offset).isEqualTo(0x108);
+                                assertThat(width).isEqualTo(4);
+                                assertThat(CONSOLE_OUT.toByteArray()).hasSize(before + 1).endsWith((byte) v);
+                            }
                         } else {
                             long v = t.read(offset, width);
                             if (width < 8) {
