@@ -16,8 +16,7 @@ import javisor.memory.GuestMemory;
 import javisor.sys.Logs;
 import javisor.virtio.Activation;
 import javisor.virtio.DeviceStatus;
-import javisor.virtio.DeviceType;
-import javisor.virtio.VirtioDevice;
+import javisor.virtio.Unthreaded;
 import javisor.virtio.VirtioFeatures;
 import javisor.virtio.mmio.VirtioMmioTransport;
 import javisor.virtio.queue.Fuzzing;
@@ -90,71 +89,6 @@ class VirtioBlockFuzzTest {
         }
     }
 
-    /** The block device with its I/O thread left out: the test serves the queue itself, on its own thread. */
-    private static final class Unthreaded implements VirtioDevice {
-        private final VirtioBlock device;
-        Activation activation;
-
-        Unthreaded(VirtioBlock device) {
-            this.device = device;
-        }
-
-        @Override
-        public DeviceType type() {
-            return device.type();
-        }
-
-        @Override
-        public long offeredFeatures() {
-            return device.offeredFeatures();
-        }
-
-        @Override
-        public List<Integer> queueSizes() {
-            return device.queueSizes();
-        }
-
-        @Override
-        public int configSize() {
-            return device.configSize();
-        }
-
-        @Override
-        public long readConfig(int offset, int size) {
-            return device.readConfig(offset, size);
-        }
-
-        @Override
-        public void writeConfig(int offset, int size, long value) {
-            device.writeConfig(offset, size, value);
-        }
-
-        @Override
-        public void activate(Activation a) {
-            activation = a;
-        }
-
-        @Override
-        public void reset() {
-            activation = null;
-        }
-
-        @Override
-        public String describe() {
-            return device.describe();
-        }
-
-        @Override
-        public Map<String, Long> counters() {
-            return device.counters();
-        }
-
-        @Override
-        public void close() {
-            // the test closes the device
-        }
-    }
-
     /** One iteration: set-up through the registers, then rounds of requests, each batch served and checked. */
     private static final class Driver {
         private final VirtioBlock block;
@@ -184,7 +118,7 @@ class VirtioBlockFuzzTest {
             try (transport) {
                 for (int phase = r.nextInt(1, 3); phase > 0; phase--) {
                     setUp();
-                    Activation a = device.activation;
+                    Activation a = device.activation();
                     if (a != null && a.queues().getFirst().ready()) {
                         for (int round = r.nextInt(1, 6); round > 0; round--) {
                             round(a, a.queues().getFirst());

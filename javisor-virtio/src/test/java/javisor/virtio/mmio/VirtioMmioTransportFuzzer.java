@@ -5,14 +5,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
 
 import javisor.memory.GuestMemory;
-import javisor.virtio.Activation;
 import javisor.virtio.DeviceStatus;
-import javisor.virtio.DeviceType;
 import javisor.virtio.VirtioDevice;
+import javisor.virtio.Unthreaded;
 import javisor.virtio.VirtioFeatures;
 import javisor.virtio.block.DiskImage;
 import javisor.virtio.block.VirtioBlock;
@@ -62,76 +59,6 @@ class VirtioMmioTransportFuzzer {
         }
     }
 
-    /**
-     * The real device with its I/O thread left out: activation and reset are recorded, not acted on, so that an
-     * input replays the same way every time and costs no thread. Everything the transport asks of the device
-     * (type, features, queue sizes, config space) is the real device's.
-     */
-    private static final class Recorded implements VirtioDevice {
-        private final VirtioDevice device;
-        Activation activation;
-
-        Recorded(VirtioDevice device) {
-            this.device = device;
-        }
-
-        @Override
-        public DeviceType type() {
-            return device.type();
-        }
-
-        @Override
-        public long offeredFeatures() {
-            return device.offeredFeatures();
-        }
-
-        @Override
-        public List<Integer> queueSizes() {
-            return device.queueSizes();
-        }
-
-        @Override
-        public int configSize() {
-            return device.configSize();
-        }
-
-        @Override
-        public long readConfig(int offset, int size) {
-            return device.readConfig(offset, size);
-        }
-
-        @Override
-        public void writeConfig(int offset, int size, long value) {
-            device.writeConfig(offset, size, value);
-        }
-
-        @Override
-        public void activate(Activation a) {
-            assertThat(activation).as("activated twice without a reset").isNull();
-            activation = a;
-        }
-
-        @Override
-        public void reset() {
-            activation = null;
-        }
-
-        @Override
-        public String describe() {
-            return device.describe();
-        }
-
-        @Override
-        public Map<String, Long> counters() {
-            return device.counters();
-        }
-
-        @Override
-        public void close() {
-            // shared by every input
-        }
-    }
-
     @FuzzTest(maxDuration = "60s")
     void registers(byte[] data) throws QueueException {
         FuzzInput in = new FuzzInput(data);
@@ -141,7 +68,7 @@ class VirtioMmioTransportFuzzer {
             default -> CONSOLE;
         };
         CONSOLE_OUT.reset();
-        Recorded device = new Recorded(real);
+        Unthreaded device = new Unthreaded(real);
         GuestMemory mem = RAM.memory;
         long offered = real.offeredFeatures();
         int queues = real.queueSizes().size();
@@ -249,7 +176,7 @@ class VirtioMmioTransportFuzzer {
     }
 
     /** What the status says agrees with what the driver wrote and what the device was given. */
-    private static void checkStatus(VirtioMmioTransport t, Recorded device, int written, long offered)
+    private static void checkStatus(VirtioMmioTransport t, Unthreaded device, int written, long offered)
             throws QueueException {
         int status = t.status();
         assertThat(status & ~written & ~DeviceStatus.DEVICE_NEEDS_RESET).as("status 0x%x, written 0x%x", status,
@@ -261,14 +188,14 @@ class VirtioMmioTransportFuzzer {
         }
         if ((status & DeviceStatus.DRIVER_OK) != 0) {
             assertThat(status & DeviceStatus.FEATURES_OK).as("DRIVER_OK without FEATURES_OK").isNotZero();
-            assertThat(device.activation).as("DRIVER_OK without an activation").isNotNull();
-            for (SplitQueue q : device.activation.queues()) {
+            assertThat(device.activation()).as("DRIVER_OK without an activation").isNotNull();
+            for (SplitQueue q : device.activation().queues()) {
                 if (q.ready()) {
-                    q.check(device.activation.memory()); // throws if the device was given a bad queue
+                    q.check(device.activation().memory()); // throws if the device was given a bad queue
                 }
             }
         } else {
-            assertThat(device.activation).as("an activation without DRIVER_OK").isNull();
+            assertThat(device.activation()).as("an activation without DRIVER_OK").isNull();
         }
     }
 }
