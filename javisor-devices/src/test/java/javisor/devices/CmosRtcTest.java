@@ -3,7 +3,6 @@ package javisor.devices;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.time.ZoneOffset;
 
 import org.junit.jupiter.api.Test;
@@ -14,30 +13,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 class CmosRtcTest {
     /** Wednesday 25 November 2026, 14:30:45 UTC. */
     private static final Instant T = Instant.parse("2026-11-25T14:30:45Z");
-
-    /** A clock the test moves. */
-    private static final class TestClock extends Clock {
-        Instant now;
-
-        TestClock(Instant now) {
-            this.now = now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
 
     private static int read(CmosRtc rtc, int index) {
         rtc.write(0, 1, index);
@@ -78,7 +53,7 @@ class CmosRtcTest {
 
     @Test
     void theGuestSetsTheTimeWhileSetIsOnAndTheClockRunsOnFromThere() {
-        TestClock clock = new TestClock(T);
+        MovableClock clock = new MovableClock(T);
         CmosRtc rtc = new CmosRtc(clock, 256L << 20, 0);
         write(rtc, 0x0b, 0x82);   // SET, 24 h, BCD
         write(rtc, 0x09, 0x30);   // 2030
@@ -97,7 +72,7 @@ class CmosRtcTest {
 
     @Test
     void writesOutsideSetMoveTheClockByTheDifference() {
-        TestClock clock = new TestClock(T);
+        MovableClock clock = new MovableClock(T);
         CmosRtc rtc = new CmosRtc(clock, 256L << 20, 0);
         write(rtc, 0x02, 0x31); // one minute later
         clock.now = T.plus(Duration.ofSeconds(1));

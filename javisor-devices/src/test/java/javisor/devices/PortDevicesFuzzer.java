@@ -3,7 +3,6 @@ package javisor.devices;
 import java.io.ByteArrayOutputStream;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -160,30 +159,6 @@ class PortDevicesFuzzer {
         }
     }
 
-    /** A clock the fuzz input moves forward. */
-    private static final class SteppedClock extends Clock {
-        Instant now;
-
-        SteppedClock(Instant now) {
-            this.now = now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
-
     /** 9999-12-31T23:59:59Z: the host's clock is somewhere in years 1970 to 9999. */
     private static final long LAST_HOST_SECOND = 253_402_300_799L;
 
@@ -196,7 +171,7 @@ class PortDevicesFuzzer {
     @FuzzTest(maxDuration = "30s")
     void cmosRtc(byte[] data) {
         FuzzInput in = new FuzzInput(data);
-        SteppedClock clock = new SteppedClock(Instant.ofEpochSecond(Long.remainderUnsigned(in.u64(),
+        MovableClock clock = new MovableClock(Instant.ofEpochSecond(Long.remainderUnsigned(in.u64(),
                 LAST_HOST_SECOND + 1), Integer.remainderUnsigned(in.u32(), 1_000_000_000)));
         CmosRtc rtc = new CmosRtc(clock, Integer.toUnsignedLong(in.u32()), (long) in.u16() << 20);
         // What the plain NVRAM bytes hold, as far as the guest knows (-1: not seen yet).
