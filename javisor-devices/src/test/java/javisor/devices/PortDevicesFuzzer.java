@@ -76,7 +76,7 @@ class PortDevicesFuzzer {
      * The 16550 UART. Input: ops until it ends, each an op byte {@code wwwoookk}: kind {@code kk} 0 or 3 a write of
      * the width's bytes of value to register {@code ooo}, 1 a read, 2 host input of a length byte's bytes.
      */
-    @FuzzTest(maxDuration = "30s")
+    @FuzzTest
     void uart(byte[] data) {
         FuzzInput in = new FuzzInput(data);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -124,7 +124,7 @@ class PortDevicesFuzzer {
      * {@code www..kkk}: kind 0 a write of value to the data port, 1 to the command port, 2 a data read, 3 a status
      * read, 4 a key press of the next byte, 5-7 a command-port write of one byte (commands are what it is about).
      */
-    @FuzzTest(maxDuration = "30s")
+    @FuzzTest
     void i8042(byte[] data) {
         FuzzInput in = new FuzzInput(data);
         ResetAction action = (in.u8() & 1) == 0 ? ResetAction.STOP : ResetAction.RESET;
@@ -168,7 +168,7 @@ class PortDevicesFuzzer {
      * data write (a byte), 2 a data read, 3 an index-port read, 4 the host clock moves on by a u16 of milliseconds,
      * 5-7 an index write and a data write (the pair a guest writes).
      */
-    @FuzzTest(maxDuration = "30s")
+    @FuzzTest
     void cmosRtc(byte[] data) {
         FuzzInput in = new FuzzInput(data);
         MovableClock clock = new MovableClock(Instant.ofEpochSecond(Long.remainderUnsigned(in.u64(),
@@ -241,7 +241,7 @@ class PortDevicesFuzzer {
      * read; with {@code r} 0 the port is device {@code bbb}'s base plus the port byte as a signed offset, with
      * {@code r} 1 the port byte and one more are any port.
      */
-    @FuzzTest(maxDuration = "30s")
+    @FuzzTest
     void ioPortBus(byte[] data) {
         FuzzInput in = new FuzzInput(data);
         ResetAction action = (in.u8() & 1) == 0 ? ResetAction.STOP : ResetAction.RESET;

@@ -46,7 +46,7 @@ class QueueServiceFuzzer {
         Logs.setLevel(logLevel);
     }
 
-    @FuzzTest(maxDuration = "60s")
+    @FuzzTest
     void serveUntilEmpty(byte[] data) {
         FuzzInput in = new FuzzInput(data);
         GuestMemory mem = RAM.memory;

@@ -62,7 +62,7 @@ class VirtioBlockFuzzer {
         }
     }
 
-    @FuzzTest(maxDuration = "60s")
+    @FuzzTest
     void request(byte[] data) throws IOException {
         FuzzInput in = new FuzzInput(data);
         boolean readOnly = (in.u8() & 1) != 0;

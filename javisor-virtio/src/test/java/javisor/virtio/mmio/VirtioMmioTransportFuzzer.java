@@ -59,7 +59,7 @@ class VirtioMmioTransportFuzzer {
         }
     }
 
-    @FuzzTest(maxDuration = "60s")
+    @FuzzTest
     void registers(byte[] data) throws QueueException {
         FuzzInput in = new FuzzInput(data);
         VirtioDevice real = switch (in.u8() % 3) {

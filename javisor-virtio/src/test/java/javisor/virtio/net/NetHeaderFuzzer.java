@@ -18,7 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * <p>Input ({@link FuzzInput}): the 12 header bytes, u32 frame length after the header, u64 negotiated features.
  */
 class NetHeaderFuzzer {
-    @FuzzTest(maxDuration = "30s")
+    @FuzzTest
     void transmitHeader(byte[] data) {
         FuzzInput in = new FuzzInput(data);
         byte[] bytes = new byte[NetHeader.SIZE];

@@ -31,7 +31,7 @@ class SplitQueueFuzzer {
     /** One guarded RAM for all inputs: mapping it anew for each would cost more than the queue work. */
     private static final GuardedRam RAM = new GuardedRam();
 
-    @FuzzTest(maxDuration = "60s")
+    @FuzzTest
     void popAndComplete(byte[] data) {
         FuzzInput in = new FuzzInput(data);
         GuestMemory mem = RAM.memory;

@@ -27,7 +27,7 @@ class GuestPacketFuzzer {
      * Input ({@link FuzzInput}): a chain as {@link FuzzedChain} reads it, then the bytes of guest RAM from address 0
      * (the 44-byte header goes where the chain's first buffer is).
      */
-    @FuzzTest(maxDuration = "30s")
+    @FuzzTest
     void transmitPacket(byte[] data) {
         FuzzInput in = new FuzzInput(data);
         Optional<DescriptorChain> chain = FuzzedChain.read(in);
@@ -64,7 +64,7 @@ class GuestPacketFuzzer {
     }
 
     /** Input: the line a host client sends, its newline taken off, as ASCII. */
-    @FuzzTest(maxDuration = "30s")
+    @FuzzTest
     void connectLine(byte[] data) {
         String line = new String(data, StandardCharsets.US_ASCII);
         long port = ConnectLine.parse(line);

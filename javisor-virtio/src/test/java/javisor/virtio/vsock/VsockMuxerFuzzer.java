@@ -91,7 +91,7 @@ class VsockMuxerFuzzer {
         Logs.setLevel(logLevel);
     }
 
-    @FuzzTest(maxDuration = "60s")
+    @FuzzTest
     void guestPackets(byte[] data) throws IOException {
         FuzzInput in = new FuzzInput(data);
         GuestMemory mem = RAM.memory;
