@@ -112,9 +112,6 @@ public final class FirecrackerMain {
             }
             if (!o.noApi) {
                 server = ApiServer.start(o.apiSock, new ApiRouter(instance), o.maxPayload);
-                if (o.configFile == null) {
-                    IdleWarmUp.start();
-                }
             }
             int status = instance.exitStatus().get();
             try {
