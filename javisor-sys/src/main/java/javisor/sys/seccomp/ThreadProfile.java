@@ -38,14 +38,10 @@ public enum ThreadProfile {
      * class loaded from a directory (target/classes under Maven) is refused on a filtered thread. Measured: every
      * Java thread of the javisor-virtio test run made the first ten; the rest are on paths a short run may miss.
      */
-    public static final List<String> JVM_RUNTIME = Jvm.RUNTIME;
-
-    private static final class Jvm {
-        static final List<String> RUNTIME = List.of("futex", "mmap", "munmap", "madvise", "mprotect",
-                "rt_sigprocmask", "gettid", "sched_getaffinity", "sched_yield", "exit", "rt_sigreturn",
-                "restart_syscall", "clock_gettime", "clock_getres", "gettimeofday", "clock_nanosleep", "nanosleep",
-                "getrusage", "lseek", "read");
-    }
+    public static final List<String> JVM_RUNTIME = List.of("futex", "mmap", "munmap", "madvise", "mprotect",
+            "rt_sigprocmask", "gettid", "sched_getaffinity", "sched_yield", "exit", "rt_sigreturn",
+            "restart_syscall", "clock_gettime", "clock_getres", "gettimeofday", "clock_nanosleep", "nanosleep",
+            "getrusage", "lseek", "read");
 
     private final String label;
     private final List<String> calls;
@@ -67,7 +63,7 @@ public enum ThreadProfile {
         List<Integer> a = allowed;
         if (a == null) {
             List<String> all = new ArrayList<>(calls);
-            all.addAll(Jvm.RUNTIME);
+            all.addAll(JVM_RUNTIME);
             a = all.stream().distinct().map(SyscallNames::number).toList();
             allowed = a;
         }
@@ -76,6 +72,6 @@ public enum ThreadProfile {
 
     /** The JVM's calls alone: what {@code learn-all} lets through unreported (see {@link ThreadSandbox}). */
     static List<Integer> jvmRuntime() {
-        return Jvm.RUNTIME.stream().map(SyscallNames::number).toList();
+        return JVM_RUNTIME.stream().map(SyscallNames::number).toList();
     }
 }
