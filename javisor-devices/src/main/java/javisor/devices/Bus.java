@@ -24,6 +24,14 @@ public abstract sealed class Bus permits IoPortBus, MmioBus {
         this.unclaimed = new UnclaimedAccessLog(busName);
     }
 
+    /**
+     * Logs at most {@code lines} unclaimed addresses (the VM's {@code unclaimed_log_lines}), each line naming
+     * {@code owner}; later ones are only counted.
+     */
+    public void limitUnclaimedLog(int lines, String owner) {
+        unclaimed.limit(lines, owner);
+    }
+
     /** Adds {@code device} at {@code range}; throws {@link IllegalArgumentException} naming the clash on overlap. */
     public synchronized void register(BusRange range, String name, BusDevice device) {
         for (Entry e : entries) {

@@ -3,35 +3,52 @@ package javisor.devices;
 import java.lang.System.Logger.Level;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import javisor.sys.Logs;
 
 /**
- * Remembers accesses to addresses no device claims and logs each address once. A guest that scans the
- * whole space cannot grow it without bound: past {@link #MAX_REMEMBERED} addresses it only counts.
+ * Remembers accesses to addresses no device claims and logs each address once, up to a number of lines (the VM's
+ * {@code unclaimed_log_lines} limit); after that it only counts, so a guest that scans the whole space can neither
+ * fill the log nor grow this without bound (past {@link #MAX_REMEMBERED} addresses nothing more is remembered).
  */
 public final class UnclaimedAccessLog {
     public static final int MAX_REMEMBERED = 4096;
+    /** Lines logged when nobody set a limit: the default {@code unclaimed_log_lines}. */
+    public static final int DEFAULT_LOG_LINES = 32;
     private static final System.Logger LOG = Logs.get("javisor.devices");
 
     private final String busName;
     private final Set<Long> seen = ConcurrentHashMap.newKeySet();
     private final AtomicLong count = new AtomicLong();
+    private final AtomicInteger lines = new AtomicInteger();
+    private volatile int maxLines = DEFAULT_LOG_LINES;
+    private volatile String owner = "";
 
     UnclaimedAccessLog(String busName) {
         this.busName = busName;
     }
 
+    /** Logs at most {@code maxLines} lines, each starting with {@code owner} (the VM, for a multi-VM log). */
+    void limit(int maxLines, String owner) {
+        this.maxLines = maxLines;
+        this.owner = owner.isEmpty() ? "" : owner + ": ";
+    }
+
     void record(long address, int size, boolean write) {
         count.incrementAndGet();
         if (seen.size() < MAX_REMEMBERED && seen.add(address)) {
-            LOG.log(Level.WARNING, "{0}: unclaimed {1} of {2} byte(s) at 0x{3} ({4})", busName,
-                    write ? "write" : "read", size, Long.toHexString(address),
-                    write ? "dropped" : "reads as all ones");
-            if (seen.size() == MAX_REMEMBERED) {
-                LOG.log(Level.WARNING, "{0}: {1} unclaimed addresses seen; further ones are only counted",
-                        busName, MAX_REMEMBERED);
+            int line = lines.incrementAndGet();
+            int max = maxLines;
+            if (line <= max) {
+                LOG.log(Level.WARNING, "{0}{1}: unclaimed {2} of {3} byte(s) at 0x{4} ({5})", owner, busName,
+                        write ? "write" : "read", size, Long.toHexString(address),
+                        write ? "dropped" : "reads as all ones");
+            }
+            if (line == max) {
+                LOG.log(Level.WARNING, "{0}{1}: {2} unclaimed addresses logged, the limit unclaimed_log_lines; "
+                        + "further ones are only counted", owner, busName, max);
             }
         }
     }
@@ -39,6 +56,11 @@ public final class UnclaimedAccessLog {
     /** The distinct unclaimed addresses seen (up to {@link #MAX_REMEMBERED}). */
     public Set<Long> addresses() {
         return Set.copyOf(seen);
+    }
+
+    /** How many unclaimed-address lines were logged (at most the limit). */
+    public int linesLogged() {
+        return Math.min(lines.get(), maxLines);
     }
 
     /** How many unclaimed accesses there were in all. */

@@ -106,6 +106,22 @@ class BusTest {
     }
 
     @Test
+    void unclaimedAddressesAreLoggedUpToTheLimitThenOnlyCounted() {
+        IoPortBus bus = new IoPortBus();
+        bus.limitUnclaimedLog(5, "VM 1 (t)");
+        for (long port = 0; port < 100; port++) {
+            bus.write(port, 1, 0);
+        }
+        assertThat(bus.unclaimed().linesLogged()).isEqualTo(5);
+        assertThat(bus.unclaimed().count()).isEqualTo(100);
+        assertThat(bus.unclaimed().addresses()).hasSize(100);
+        IoPortBus silent = new IoPortBus();
+        silent.limitUnclaimedLog(0, "");
+        silent.read(0x80, 1);
+        assertThat(silent.unclaimed().linesLogged()).isZero();
+    }
+
+    @Test
     void unregisterFreesTheRange() {
         MmioBus bus = new MmioBus();
         BusRange r = new BusRange(0x1000, 0x100);

@@ -90,6 +90,22 @@ public sealed interface StopReason {
         }
     }
 
+    /**
+     * The VM went over one of its {@code [limits]} and the limit says to stop it; {@code limit} is the key, the
+     * detail says by how much. The exit status is a guest failure's: it is the guest's doing.
+     */
+    record LimitExceeded(String limit, String detail) implements StopReason {
+        @Override
+        public int exitStatus() {
+            return GuestFailure.EXIT_STATUS;
+        }
+
+        @Override
+        public String describe() {
+            return "over its limit " + limit + ": " + detail;
+        }
+    }
+
     /** Javisor itself failed while running the VM (a bug or a host error); the VM was stopped. */
     record HostError(String message) implements StopReason {
         public static final int EXIT_STATUS = 5;

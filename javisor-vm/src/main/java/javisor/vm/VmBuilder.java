@@ -105,6 +105,8 @@ public final class VmBuilder {
             owned.add(interrupts);
             IoPortBus ioPorts = new IoPortBus();
             MmioBus mmio = new MmioBus();
+            ioPorts.limitUnclaimedLog(config.limits().unclaimedLogLines(), who);
+            mmio.limitUnclaimedLog(config.limits().unclaimedLogLines(), who);
             Vm[] self = new Vm[1];
             VmControl control = request -> self[0].onDeviceStop(request);
             attachReadOnlyRegions(mmio, mem);

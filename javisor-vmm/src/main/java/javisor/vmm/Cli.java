@@ -20,6 +20,7 @@ import javisor.vm.Vm;
 import javisor.vm.VmCreateException;
 import javisor.vm.config.BaseConfig;
 import javisor.vm.config.ConfigException;
+import javisor.vm.config.LimitsConfig;
 import javisor.vm.config.VmConfig;
 import javisor.vmm.shell.Shell;
 
@@ -55,6 +56,8 @@ public final class Cli {
                                (with one VM, standard input is its console's input)
               --log-dir DIR    shell: each VM's console log goes to DIR/vm-ID-NAME.log
                                (default: $TMPDIR/javisor-PID)
+              --limits FILE    run/shell: the process's [limits] (TOML): each VM gets the smaller of
+                               these and its config's own (README, "Limits")
               --log LEVEL      log level: error, warning (default), info, debug, trace
             With no CONFIG, --config-dir or --bundled, the build's default set is used.
 
@@ -121,6 +124,7 @@ public final class Cli {
         final List<Path> configDirs = new ArrayList<>();
         final List<String> bundledSets = new ArrayList<>();
         Path logDir;
+        Path limits;
         Path kernel;
         Path initrd;
         String cmdline;
@@ -173,6 +177,7 @@ public final class Cli {
                     case "--config-dir" -> o.configDirs.add(Path.of(value));
                     case "--bundled" -> o.bundledSets.add(value);
                     case "--log-dir" -> o.logDir = Path.of(value);
+                    case "--limits" -> o.limits = Path.of(value);
                     default -> {
                         usageError("unknown option " + name);
                         return Optional.empty();
@@ -194,6 +199,11 @@ public final class Cli {
             return Optional.empty();
         }
         return Optional.of(o);
+    }
+
+    /** The process's limits: {@code --limits FILE}, or none but the defaults. */
+    private static LimitsConfig limits(RunOptions o) {
+        return o.limits == null ? LimitsConfig.DEFAULT : LimitsConfig.load(o.limits);
     }
 
     private static int parseIntIn(String option, String value, int min, int max) {
@@ -241,7 +251,7 @@ public final class Cli {
         // each line tagged with its VM's name, so their output does not interleave mid-line.
         Vmm.ConsoleFactory consoles = definitions.size() == 1 ? c -> console
                 : c -> new TaggedLines(console, "[" + c.base().name() + "] ");
-        try (console; Vmm vmm = Vmm.init(definitions, consoles)) {
+        try (console; Vmm vmm = Vmm.init(definitions, consoles, limits(o))) {
             Thread hook = Thread.ofPlatform().unstarted(() -> vmm.stopAll("signal"));
             Runtime.getRuntime().addShutdownHook(hook);
             // The VM that owns the console takes standard input too, as QEMU's does; not a terminal this process
@@ -291,7 +301,7 @@ public final class Cli {
             err.println("javisor: cannot create the log folder " + logDir + ": " + e.getMessage());
             return ExitStatus.USAGE;
         }
-        try (Vmm vmm = Vmm.init(definitions(o), new ConsoleLogs(logDir))) {
+        try (Vmm vmm = Vmm.init(definitions(o), new ConsoleLogs(logDir), limits(o))) {
             vmm.start();
             return Shell.run(vmm, in, out, err, in == System.in && System.console() != null);
         } catch (VmCreateException | ConfigException | VmmException e) {
@@ -368,13 +378,16 @@ public final class Cli {
         }
     }
 
-    /** The shell's consoles: a log file per VM, {@code vm-ID-NAME.log} in the log folder. */
+    /**
+     * The shell's consoles: a log file per VM, {@code vm-ID-NAME.log} in the log folder, rotated at the VM's
+     * {@code console_log_bytes}.
+     */
     private record ConsoleLogs(Path logDir) implements Vmm.ConsoleFactory {
         private static final Pattern NOT_FILE_NAME_SAFE = Pattern.compile("[^A-Za-z0-9._-]");
 
         @Override
         public OutputStream consoleFor(VmConfig config) throws IOException {
-            return Files.newOutputStream(logFileFor(config).orElseThrow());
+            return new RotatingLogFile(logFileFor(config).orElseThrow(), config.limits().consoleLogBytes());
         }
 
         @Override
@@ -395,7 +408,7 @@ public final class Cli {
             }
             if (r instanceof StopReason.GuestFailure(String summary, String report)) {
                 err.println("javisor: VM " + vm.id() + " (" + vm.name() + ") failed: " + report);
-            } else if (several || r instanceof StopReason.HostError) {
+            } else if (several || r instanceof StopReason.HostError || r instanceof StopReason.LimitExceeded) {
                 err.println("javisor: VM " + vm.id() + " (" + vm.name() + "): " + r.describe());
             }
             if (status == ExitStatus.OK) {

@@ -30,6 +30,7 @@ import javisor.vm.VmCreateException;
 import javisor.vm.VmState;
 import javisor.vm.config.BaseConfig;
 import javisor.vm.config.I8042Reset;
+import javisor.vm.config.LimitsConfig;
 import javisor.vm.config.MemoryRegionConfig;
 import javisor.vm.config.VmConfig;
 import javisor.vm.ivc.IvcChannelInfo;
@@ -94,9 +95,14 @@ public final class Vmm implements AutoCloseable {
     private final Map<Long, Entry> vms = new ConcurrentSkipListMap<>();
     private final Deque<VmInfo> deleted = new ArrayDeque<>(); // guarded by this
 
-    private Vmm(Kvm kvm, ConsoleFactory consoles) {
+    private final LimitsConfig hostLimits;
+    private final StormWatch storms;
+
+    private Vmm(Kvm kvm, ConsoleFactory consoles, LimitsConfig hostLimits) {
         this.kvm = kvm;
         this.consoles = consoles;
+        this.hostLimits = hostLimits;
+        this.storms = new StormWatch(this::watched);
         this.services = new VmmServices();
         this.ivc = new IvcRegistry();
         this.builder = new VmBuilder(kvm, kvm.supportedCpuid(), ivc);
@@ -115,7 +121,15 @@ public final class Vmm implements AutoCloseable {
 
     /** Creates every VM in {@code definitions}; on the first bad one, releases the others and throws. */
     public static Vmm init(List<VmDefinition> definitions, ConsoleFactory consoles) {
-        Vmm vmm = new Vmm(Kvm.open(), consoles);
+        return init(definitions, consoles, LimitsConfig.DEFAULT);
+    }
+
+    /**
+     * As {@link #init(List, ConsoleFactory)}, with the process's limits: each VM gets, limit by limit, the smaller
+     * of these and its config's {@code [limits]}.
+     */
+    public static Vmm init(List<VmDefinition> definitions, ConsoleFactory consoles, LimitsConfig hostLimits) {
+        Vmm vmm = new Vmm(Kvm.open(), consoles, hostLimits);
         try {
             for (VmDefinition d : definitions) {
                 vmm.create(d);
@@ -137,9 +151,14 @@ public final class Vmm implements AutoCloseable {
     }
 
     /** Builds a VM (LOADED) and registers it; a duplicate id is refused. */
-    public Vm create(VmDefinition definition) {
-        VmConfig config = definition.config();
+    public Vm create(VmDefinition requested) {
+        LimitsConfig limits = requested.config().limits().tightest(hostLimits);
+        VmConfig config = requested.config().withLimits(limits);
+        VmDefinition definition = new VmDefinition(config, requested.images());
         long id = config.base().id();
+        limits.checkSize(config).ifPresent(problem -> {
+            throw new VmCreateException("VM " + id + " (" + config.base().name() + "): " + problem);
+        });
         synchronized (this) {
             if (vms.containsKey(id)) {
                 throw new VmmException("VM id " + id + " is already used by VM '" + vms.get(id).vm.name() + "'");
@@ -199,6 +218,7 @@ public final class Vmm implements AutoCloseable {
 
     private void startEntry(Entry e) {
         Vm vm = e.vm;
+        storms.start();
         if (e.definition.config().devices().i8042Reset() == I8042Reset.RESET) {
             vm.runState().onStopped(reason -> {
                 if (reason instanceof StopReason.Reset) {
@@ -393,6 +413,7 @@ public final class Vmm implements AutoCloseable {
         if (!keepData && e.log.isPresent()) {
             try {
                 Files.deleteIfExists(e.log.get());
+                Files.deleteIfExists(RotatingLogFile.rotated(e.log.get()));
             } catch (IOException ex) {
                 throw new VmmException("VM " + id + " deleted, but its log " + e.log.get() + " could not be: " + ex);
             }
@@ -402,6 +423,15 @@ public final class Vmm implements AutoCloseable {
     /** The last VMs deleted, oldest first, as they were when they went (for {@code vm list -a}). */
     public synchronized List<VmInfo> deleted() {
         return List.copyOf(deleted);
+    }
+
+    /** Every VM with its limits, for the storm watch; without the registry's lock, which a restart holds. */
+    private List<StormWatch.Watched> watched() {
+        List<StormWatch.Watched> out = new ArrayList<>();
+        for (Entry e : vms.values()) {
+            out.add(new StormWatch.Watched(e.vm, e.definition.config().limits()));
+        }
+        return out;
     }
 
     /** Every VM, by id. */
@@ -533,6 +563,7 @@ public final class Vmm implements AutoCloseable {
             }
             vms.clear();
         }
+        storms.close();
         ivc.closeAll();
         services.shutdown();
         kvm.close();

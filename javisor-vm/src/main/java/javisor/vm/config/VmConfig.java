@@ -19,7 +19,8 @@ import javisor.vm.platform.PlatformLayout;
  *
  * @param source the file the config was read from, if any: named in messages and the base of relative paths
  */
-public record VmConfig(Optional<Path> source, BaseConfig base, KernelConfig kernel, DevicesConfig devices) {
+public record VmConfig(Optional<Path> source, BaseConfig base, KernelConfig kernel, DevicesConfig devices,
+                       LimitsConfig limits) {
     /** {@link #forKernel}: where a raw kernel image is loaded and entered (1 MiB, above the real-mode area). */
     public static final long DEFAULT_KERNEL_ADDRESS = 0x10_0000;
     /** {@link #forKernel}: the VM id. */
@@ -31,6 +32,17 @@ public record VmConfig(Optional<Path> source, BaseConfig base, KernelConfig kern
         Objects.requireNonNull(base, "base");
         Objects.requireNonNull(kernel, "kernel");
         Objects.requireNonNull(devices, "devices");
+        Objects.requireNonNull(limits, "limits");
+    }
+
+    /** A config with {@link LimitsConfig#DEFAULT} limits. */
+    public VmConfig(Optional<Path> source, BaseConfig base, KernelConfig kernel, DevicesConfig devices) {
+        this(source, base, kernel, devices, LimitsConfig.DEFAULT);
+    }
+
+    /** This config with {@code limits}. */
+    public VmConfig withLimits(LimitsConfig limits) {
+        return new VmConfig(source, base, kernel, devices, limits);
     }
 
     /**
@@ -187,7 +199,7 @@ public record VmConfig(Optional<Path> source, BaseConfig base, KernelConfig kern
     private VmConfig withEmuDevices(List<EmulatedDeviceConfig> emu) {
         return new VmConfig(source, base, kernel, new DevicesConfig(emu, devices.passthroughDevices(),
                 devices.interruptMode(), devices.excludedDevices(), devices.passthroughAddresses(),
-                devices.i8042Reset()));
+                devices.i8042Reset()), limits);
     }
 
     private static int count(List<EmulatedDeviceConfig> emu, EmulatedDeviceType type) {

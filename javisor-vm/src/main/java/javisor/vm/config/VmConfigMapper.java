@@ -19,7 +19,7 @@ import javisor.vm.toml.TomlValue.TableValue;
  */
 final class VmConfigMapper {
     // Field order matters: it is the order of the positional (array) form, which follows AxVisor's structs.
-    static final List<String> TOP_KEYS = List.of("base", "kernel", "devices");
+    static final List<String> TOP_KEYS = List.of("base", "kernel", "devices", "limits");
     static final List<String> BASE_KEYS =
             List.of("id", "name", "vm_type", "cpu_num", "phys_cpu_ids", "phys_cpu_sets", "cpu_template");
     static final List<String> KERNEL_KEYS = List.of("entry_point", "kernel_path", "kernel_load_addr", "bios_path",
@@ -48,7 +48,40 @@ final class VmConfigMapper {
         BaseConfig base = base(requireTable(top, "base"));
         KernelConfig kernel = kernel(requireTable(top, "kernel"));
         DevicesConfig devices = top.get("devices").map(this::devices).orElse(DevicesConfig.NONE);
-        return build(root, () -> new VmConfig(source, base, kernel, devices));
+        LimitsConfig limits = top.get("limits").map(VmConfigMapper::limits).orElse(LimitsConfig.DEFAULT);
+        return build(root, () -> new VmConfig(source, base, kernel, devices, limits));
+    }
+
+    /** A document holding only {@code [limits]}: a {@code --limits} file. */
+    LimitsConfig limitsFile(TableValue document) {
+        ConfigNode root = new ConfigNode(sourceName, "", document);
+        return limits(requireTable(root.struct(List.of("limits")), "limits"));
+    }
+
+    // ---- [limits] ----
+
+    private static LimitsConfig limits(ConfigNode node) {
+        StructNode s = node.struct(LimitsConfig.KEYS);
+        LimitsConfig d = LimitsConfig.DEFAULT;
+        long memory = atLeast(s, "memory_mib", 1, d.memoryMib());
+        long vcpus = atLeast(s, "vcpus", 1, d.vcpus());
+        long ivc = atLeast(s, "ivc_bytes", 0, d.ivcBytes());
+        long log = atLeast(s, "console_log_bytes", LimitsConfig.MIN_CONSOLE_LOG_BYTES, d.consoleLogBytes());
+        long lines = atLeast(s, "unclaimed_log_lines", 0, d.unclaimedLogLines());
+        long exits = atLeast(s, "exits_per_second", 0, d.exitsPerSecond());
+        LimitsConfig.StormAction onStorm = s.get("on_storm").map(n -> LimitsConfig.StormAction.ofName(n.string())
+                .orElseThrow(() -> n.expected("\"report\" or \"stop\""))).orElse(d.onStorm());
+        return build(node, () -> new LimitsConfig(memory, (int) Math.min(vcpus, Integer.MAX_VALUE), ivc, log,
+                (int) Math.min(lines, Integer.MAX_VALUE), exits, onStorm));
+    }
+
+    /** An optional number of at least {@code min} (and, for the int-valued limits, clamped when used). */
+    private static long atLeast(StructNode s, String key, long min, long absent) {
+        return s.get(key).map(n -> {
+            long v = n.unsigned();
+            n.check(LimitsConfig.checkAtLeast(v, min));
+            return v;
+        }).orElse(absent);
     }
 
     private static ConfigNode requireTable(StructNode top, String name) {

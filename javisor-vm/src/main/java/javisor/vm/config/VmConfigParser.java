@@ -49,6 +49,19 @@ public final class VmConfigParser {
         return parse(read(file), Optional.of(file));
     }
 
+    /** Reads a {@code --limits} file: TOML with one {@code [limits]} table. */
+    static LimitsConfig loadLimits(Path file) {
+        String name = file.toString();
+        String text = read(file);
+        TableValue document;
+        try {
+            document = TomlParser.parse(text, name);
+        } catch (TomlException e) {
+            throw new ConfigException(e.source(), e.line(), e.column(), e.keyPath(), e.detail(), e);
+        }
+        return new VmConfigMapper(name, Optional.of(file)).limitsFile(document);
+    }
+
     static String sourceName(Optional<Path> source) {
         return source.map(Path::toString).orElse(STRING_SOURCE);
     }

@@ -24,6 +24,9 @@ final class VmConfigWriter {
         w.base(config.base());
         w.kernel(config.kernel());
         w.devices(config.devices());
+        if (!config.limits().equals(LimitsConfig.DEFAULT)) {
+            w.limits(config.limits());
+        }
         return w.out.toString();
     }
 
@@ -124,6 +127,17 @@ final class VmConfigWriter {
                     .map(a -> "{ base_gpa = " + Checks.hex(a.baseGpa()) + ", length = " + Checks.hex(a.length()) + " }")
                     .collect(Collectors.joining(", ", "[", "]")));
         }
+    }
+
+    private void limits(LimitsConfig l) {
+        out.append("\n[limits]\n");
+        entry("memory_mib", Long.toString(l.memoryMib()));
+        entry("vcpus", Integer.toString(l.vcpus()));
+        entry("ivc_bytes", Long.toString(l.ivcBytes()));
+        entry("console_log_bytes", Long.toString(l.consoleLogBytes()));
+        entry("unclaimed_log_lines", Integer.toString(l.unclaimedLogLines()));
+        entry("exits_per_second", Long.toString(l.exitsPerSecond()));
+        entry("on_storm", TomlStrings.quote(l.onStorm().tomlName()));
     }
 
     private void entry(String key, String value) {

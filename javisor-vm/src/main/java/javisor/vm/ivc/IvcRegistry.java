@@ -88,6 +88,13 @@ public final class IvcRegistry implements IvcService {
             throw fail(HypercallError.EEXIST, "publish: " + vm.describe() + " already has channel " + key);
         }
         long granted = pages(size);
+        // Channels live on while subscribers map them, unpublished or not: all of them are the VM's memory.
+        long held = channels.values().stream().filter(c -> c.id.publisherId() == vm.id()).mapToLong(Channel::size)
+                .sum();
+        if (granted > w.publishLimit() - held) {
+            throw fail(HypercallError.ENOSPC, "publish: " + vm.describe() + " holds " + held
+                    + " bytes of channels; " + granted + " more is over its limit ivc_bytes = " + w.publishLimit());
+        }
         long address = w.allocate(granted).orElseThrow(() -> fail(HypercallError.ENOSPC,
                 "publish: the IVC window of " + vm.describe() + " has no room for " + granted + " bytes"));
         HostMapping memory;

@@ -24,9 +24,18 @@ public final class IvcWindow {
     private final int irq;
     private final long maxChannelSize;
     private final Set<Long> allowedSubscribers;
+    private final long publishLimit;
     private final TreeMap<Long, Long> used = new TreeMap<>(); // start -> size
 
+    /** A window whose VM may publish as much as the window holds. */
     public IvcWindow(long base, long length, int irq, long maxChannelSize, Set<Long> allowedSubscribers) {
+        this(base, length, irq, maxChannelSize, allowedSubscribers, Long.MAX_VALUE);
+    }
+
+    /** @param publishLimit the most bytes the VM's channels may hold in all (its {@code ivc_bytes} limit) */
+    public IvcWindow(long base, long length, int irq, long maxChannelSize, Set<Long> allowedSubscribers,
+                     long publishLimit) {
+        this.publishLimit = publishLimit;
         this.base = base;
         this.length = length;
         this.irq = irq;
@@ -41,7 +50,8 @@ public final class IvcWindow {
                 long max = d.cfgList().isEmpty() ? d.length() : d.cfgList().getFirst();
                 Set<Long> allowed = Set.copyOf(d.cfgList().subList(Math.min(1, d.cfgList().size()),
                         d.cfgList().size()));
-                return Optional.of(new IvcWindow(d.baseGpa(), d.length(), (int) d.irqId(), max, allowed));
+                return Optional.of(new IvcWindow(d.baseGpa(), d.length(), (int) d.irqId(), max, allowed,
+                        config.limits().ivcBytes()));
             }
         }
         return Optional.empty();
@@ -62,6 +72,11 @@ public final class IvcWindow {
 
     public long maxChannelSize() {
         return maxChannelSize;
+    }
+
+    /** The most bytes this VM's channels may hold in all: its {@code ivc_bytes} limit. */
+    public long publishLimit() {
+        return publishLimit;
     }
 
     /** The VM ids that may subscribe to this VM's channels; empty means any VM. */

@@ -164,4 +164,25 @@ class IvcRegistryTest {
         assertThat(b.mappings).isEmpty();
         assertThat(registry.list()).isEmpty();
     }
+
+    @Test
+    void aPublishPastTheVmsIvcBytesLimitIsRefusedNamingTheLimitAndChangesNothing() {
+        FakeVm small = new FakeVm(9, Optional.of(new IvcWindow(BASE, WINDOW, 5, MAX, Set.of(), 0x3000)), 64);
+        try {
+            registry.publish(small, 1, 0x2000);
+            failsWith(HypercallError.ENOSPC, () -> registry.publish(small, 2, 0x1001),
+                    "VM 9 (fake) holds 8192 bytes of channels; 8192 more is over its limit ivc_bytes = 12288");
+            assertThat(registry.list()).hasSize(1);
+            registry.publish(small, 2, 0x1000); // exactly up to the limit
+            registry.subscribe(b, 9, 1);
+            registry.unpublish(small, 1);
+            failsWith(HypercallError.ENOSPC, () -> registry.publish(small, 3, 1),
+                    "ivc_bytes"); // a subscriber still maps channel 1: its memory is still the VM's
+            registry.unsubscribe(b, 9, 1);
+            registry.publish(small, 3, 0x1000);
+        } finally {
+            registry.closeAll();
+            small.close();
+        }
+    }
 }

@@ -49,7 +49,7 @@ record ConfigOverrides(Optional<String> name, OptionalInt cpus, OptionalLong mem
         if (memoryMiB.isPresent()) {
             k = withFirstRegionSize(c, memoryMiB.getAsLong());
         }
-        return new VmConfig(c.source(), base, k, c.devices());
+        return new VmConfig(c.source(), base, k, c.devices(), c.limits());
     }
 
     /** A record constructor's complaint ({@code cpu_num: expected ...}) as the option's. */
