@@ -68,7 +68,7 @@ final class StormWatch {
     }
 
     /** One look at every running VM, as of {@code now}. */
-    void look(long now) {
+    private void look(long now) {
         Map<Vm, Sample> seen = new IdentityHashMap<>();
         for (Watched w : vms.get()) {
             if (w.vm().state() != VmState.RUNNING || w.limits().exitsPerSecond() == 0) {

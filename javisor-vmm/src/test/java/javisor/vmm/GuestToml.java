@@ -14,7 +14,7 @@ import java.nio.file.Path;
  * @param devices    the {@code [devices]} lines
  */
 public record GuestToml(long id, String name, Path image, int cpus, String regions, String baseExtra,
-                        String kernelExtra, String devices) {
+                        String kernelExtra, String devices, String limits) {
     /** 16 MiB of RAM at 0 (read, write, execute; allocated). */
     public static final String SIXTEEN_MIB = "[0x0, 0x1000000, 0x7, 0]";
     /** 4 MiB of RAM at 0. */
@@ -22,31 +22,31 @@ public record GuestToml(long id, String name, Path image, int cpus, String regio
 
     /** VM {@code id}, named "vmID", running the built guest {@code image} on one vCPU with 16 MiB. */
     public static GuestToml of(long id, String image) {
-        return new GuestToml(id, "vm" + id, TestGuests.image(image).toAbsolutePath(), 1, SIXTEEN_MIB, "", "", "");
+        return new GuestToml(id, "vm" + id, TestGuests.image(image).toAbsolutePath(), 1, SIXTEEN_MIB, "", "", "", "");
     }
 
     public GuestToml named(String n) {
-        return new GuestToml(id, n, image, cpus, regions, baseExtra, kernelExtra, devices);
+        return new GuestToml(id, n, image, cpus, regions, baseExtra, kernelExtra, devices, limits);
     }
 
     public GuestToml cpus(int n) {
-        return new GuestToml(id, name, image, n, regions, baseExtra, kernelExtra, devices);
+        return new GuestToml(id, name, image, n, regions, baseExtra, kernelExtra, devices, limits);
     }
 
     public GuestToml image(Path p) {
-        return new GuestToml(id, name, p, cpus, regions, baseExtra, kernelExtra, devices);
+        return new GuestToml(id, name, p, cpus, regions, baseExtra, kernelExtra, devices, limits);
     }
 
     public GuestToml regions(String r) {
-        return new GuestToml(id, name, image, cpus, r, baseExtra, kernelExtra, devices);
+        return new GuestToml(id, name, image, cpus, r, baseExtra, kernelExtra, devices, limits);
     }
 
     public GuestToml base(String lines) {
-        return new GuestToml(id, name, image, cpus, regions, lines, kernelExtra, devices);
+        return new GuestToml(id, name, image, cpus, regions, lines, kernelExtra, devices, limits);
     }
 
     public GuestToml kernel(String lines) {
-        return new GuestToml(id, name, image, cpus, regions, baseExtra, lines, devices);
+        return new GuestToml(id, name, image, cpus, regions, baseExtra, lines, devices, limits);
     }
 
     public GuestToml cmdline(String text) {
@@ -54,7 +54,12 @@ public record GuestToml(long id, String name, Path image, int cpus, String regio
     }
 
     public GuestToml devices(String lines) {
-        return new GuestToml(id, name, image, cpus, regions, baseExtra, kernelExtra, lines);
+        return new GuestToml(id, name, image, cpus, regions, baseExtra, kernelExtra, lines, limits);
+    }
+
+    /** The {@code [limits]} table's lines. */
+    public GuestToml limits(String lines) {
+        return new GuestToml(id, name, image, cpus, regions, baseExtra, kernelExtra, devices, lines);
     }
 
     public String text() {
@@ -73,7 +78,8 @@ public record GuestToml(long id, String name, Path image, int cpus, String regio
                 %s
                 [devices]
                 %s
-                """.formatted(id, name, cpus, baseExtra, image, regions, kernelExtra, devices);
+                %s""".formatted(id, name, cpus, baseExtra, image, regions, kernelExtra, devices,
+                limits.isEmpty() ? "" : "[limits]\n" + limits + "\n");
     }
 
     /** Writes the config as {@code dir/file} and returns its path. */

@@ -278,31 +278,6 @@ class LifecycleTest {
                 .isLessThan(8 * 1024);
     }
 
-    /** What the process holds, as the kernel counts it. */
-    record ProcessResources(long fds, long kvmVms, long kvmVcpus, long threads, long mappings, long rssKiB) {
-        static ProcessResources now() throws IOException {
-            List<String> links = new ArrayList<>();
-            try (var s = Files.list(Path.of("/proc/self/fd"))) {
-                for (Path fd : s.toList()) {
-                    try {
-                        links.add(Files.readSymbolicLink(fd).toString());
-                    } catch (NoSuchFileException gone) {
-                        // the directory listing's own fd, closed by now
-                    }
-                }
-            }
-            long threads;
-            try (var s = Files.list(Path.of("/proc/self/task"))) {
-                threads = s.count();
-            }
-            long mappings = Files.readAllLines(Path.of("/proc/self/maps")).size();
-            long rss = Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("VmRSS:"))
-                    .map(l -> Long.parseLong(l.replaceAll("[^0-9]", ""))).findFirst().orElseThrow();
-            return new ProcessResources(links.size(), links.stream().filter("anon_inode:kvm-vm"::equals).count(),
-                    links.stream().filter(l -> l.startsWith("anon_inode:kvm-vcpu")).count(), threads, mappings, rss);
-        }
-    }
-
     @Test
     void anI8042ResetRebootsTheVmWhenTheConfigSaysReset() throws Exception {
         // Real mode at 0x8000: print 'b', then pulse the reset line through the keyboard controller, then spin.

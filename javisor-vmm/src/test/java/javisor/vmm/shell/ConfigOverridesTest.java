@@ -17,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @Timeout(10)
 class ConfigOverridesTest {
     private static VmConfig config(String base, String regions) {
-        return VmConfig.parse(new GuestToml(4, "orig", Path.of("k.elf"), 1, regions, base, "", "").text(),
+        return VmConfig.parse(new GuestToml(4, "orig", Path.of("k.elf"), 1, regions, base, "", "", "").text(),
                 Optional.of(Path.of("cfg.toml")));
     }
 
