@@ -2,11 +2,15 @@ package javisor.vmm.shell;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.CopyOption;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
@@ -78,6 +82,8 @@ final class AtomicFiles {
             forceTree(temp);
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
             forceDirectory(target.toAbsolutePath().getParent());
+        } catch (IOException e) {
+            throw renamed(e, temp, target);
         } finally {
             if (Files.exists(temp, NOFOLLOW_LINKS)) {
                 FileTrees.delete(temp);
@@ -114,7 +120,31 @@ final class AtomicFiles {
         Path temp = tempBeside(top);
         Files.move(top, temp, StandardCopyOption.ATOMIC_MOVE);
         forceDirectory(top.toAbsolutePath().getParent());
-        FileTrees.delete(temp);
+        try {
+            FileTrees.delete(temp);
+        } catch (IOException e) {
+            // what could not be deleted (under a folder without write permission) goes back under its name, as
+            // a plain rm -r leaves it
+            Files.move(temp, top, StandardCopyOption.ATOMIC_MOVE);
+            throw renamed(e, temp, top);
+        }
+    }
+
+    /** {@code e} about a file under {@code temp} as the same failure under {@code name}, the name the user gave. */
+    private static IOException renamed(IOException e, Path temp, Path name) {
+        if (!(e instanceof FileSystemException f) || f.getFile() == null || !Path.of(f.getFile()).startsWith(temp)) {
+            return e;
+        }
+        String file = name.resolve(temp.relativize(Path.of(f.getFile())).toString()).toString();
+        FileSystemException r = switch (f) {
+            case AccessDeniedException _ -> new AccessDeniedException(file, f.getOtherFile(), f.getReason());
+            case NoSuchFileException _ -> new NoSuchFileException(file, f.getOtherFile(), f.getReason());
+            case DirectoryNotEmptyException _ -> new DirectoryNotEmptyException(file);
+            case FileAlreadyExistsException _ -> new FileAlreadyExistsException(file, f.getOtherFile(), f.getReason());
+            default -> new FileSystemException(file, f.getOtherFile(), f.getReason());
+        };
+        r.initCause(e);
+        return r;
     }
 
     /** A name for a temporary file or tree in {@code target}'s folder, taken by no file there now. */
