@@ -2,9 +2,11 @@ package javisor.vmm;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -20,8 +22,10 @@ import java.util.stream.Stream;
  * content ({@code touch} only sets its times) and leave the disk to the guest.
  *
  * @param dir      the config folder ({@code --config-dir})
- * @param sources  the files the edits copy from: a.bin, b.bin, and tree/
+ * @param sources  the files the edits copy from: a.bin, b.bin (8 MiB each) and tree/ (12 files of 64 KiB)
  * @param elsewhere a folder on another file system, for mv's copy-then-delete path
+ * @param config   what the VM's config holds, which no edit may change
+ * @param notes    every text notes.toml was given so far: it must hold one of them
  */
 public record ConfigDirEdits(Path dir, Path sources, Path elsewhere, byte[] config, Set<String> notes) {
     static final String CONFIG = "journal.toml";
@@ -50,27 +54,35 @@ public record ConfigDirEdits(Path dir, Path sources, Path elsewhere, byte[] conf
         return new ConfigDirEdits(dir, sources, elsewhere, config, notes);
     }
 
+    /** The kinds of edit in a round, each a step of one or more shell lines. */
+    public static final int STEPS = 6;
+
     /**
-     * The shell lines of edit round {@code k} (relative to the folder above {@code dir}); each round ends with
-     * {@code pwd}, so the shell's output counts the rounds done.
+     * The shell lines of edit round {@code k} (paths relative to the folder above {@code dir}), its steps from
+     * {@code firstStep} on and round again, so that runs killed early still reach every kind of edit. Each step
+     * ends with {@code pwd}, so the shell's output counts the steps done.
      */
-    public List<String> round(int k) {
+    public List<String> round(int k, int firstStep) {
         String text = notesText(k);
         notes.add(text);
         String cfg = dir.getFileName().toString();
         String src = sources.getFileName().toString();
-        return List.of(
-                "echo " + text.strip() + " > " + cfg + "/notes.toml",
-                "cp " + src + (k % 2 == 0 ? "/a.bin " : "/b.bin ") + cfg + "/payload.bin",
-                "cp -r " + src + "/tree " + cfg + "/tree-" + k,
-                "rm -r -f " + cfg + "/tree-" + (k - 1),
-                "cp " + src + "/a.bin " + elsewhere.resolve("moved.bin"),
-                "mv " + elsewhere.resolve("moved.bin") + " " + cfg + "/moved.bin",
-                "cp -r " + src + "/tree " + elsewhere.resolve("tree-" + k),
-                "mv " + elsewhere.resolve("tree-" + k) + " " + cfg + "/mtree-" + k,
-                "rm -r -f " + cfg + "/mtree-" + k,
-                "touch " + cfg + "/" + CONFIG,
-                "pwd");
+        List<List<String>> steps = List.of(
+                List.of("echo " + text.strip() + " > " + cfg + "/notes.toml"),
+                List.of("cp " + src + (k % 2 == 0 ? "/a.bin " : "/b.bin ") + cfg + "/payload.bin"),
+                List.of("cp -r " + src + "/tree " + cfg + "/tree-" + k, "rm -r -f " + cfg + "/tree-" + (k - 1)),
+                List.of("cp " + src + "/a.bin " + elsewhere.resolve("moved.bin"),
+                        "mv " + elsewhere.resolve("moved.bin") + " " + cfg + "/moved.bin"),
+                List.of("cp -r " + src + "/tree " + elsewhere.resolve("tree-" + k),
+                        "mv " + elsewhere.resolve("tree-" + k) + " " + cfg + "/mtree-" + k,
+                        "rm -r -f " + cfg + "/mtree-" + k),
+                List.of("touch " + cfg + "/" + CONFIG));
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < STEPS; i++) {
+            lines.addAll(steps.get((firstStep + i) % STEPS));
+            lines.add("pwd");
+        }
+        return lines;
     }
 
     /** Checks the folder; returns the problems and how many temporary names were left (then removed). */
@@ -143,9 +155,9 @@ public record ConfigDirEdits(Path dir, Path sources, Path elsewhere, byte[] conf
     }
 
     private static void delete(Path p) throws IOException {
-        if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
             try (Stream<Path> s = Files.walk(p)) {
-                for (Path q : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
                     Files.delete(q);
                 }
             }

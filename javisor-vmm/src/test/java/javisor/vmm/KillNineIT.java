@@ -84,7 +84,7 @@ class KillNineIT {
         long bootNanos = 0;
         int beforeOutput = 0;
         int temporaries = 0;
-        long roundsDone = 0;
+        long stepsDone = 0;
         long started = System.nanoTime();
         for (int kill = 0; kill < plan.size(); kill++) {
             Scenario s = plan.get(kill);
@@ -100,7 +100,7 @@ class KillNineIT {
                 beforeOutput++;
             }
             temporaries += checkAfterKill(kill, s, o);
-            roundsDone += rounds(o);
+            stepsDone += steps(o);
         }
         // A last boot of the same VM: the guest checks the whole disk and carries on writing.
         Outcome last = killDuringDiskWrites(random);
@@ -109,10 +109,10 @@ class KillNineIT {
 
         long boots = plan.stream().filter(s -> s == Scenario.BOOT).count();
         System.out.printf("KillNineIT: %d kills (boot %d, of which %d before the guest's first output; disk %d; "
-                        + "edits %d, in which %d of %d edit rounds were done) in %d s; highest flushed record %d; "
+                        + "edits %d, in which %d of %d edit steps were done) in %d s; highest flushed record %d; "
                         + "%d temporary names left beside their targets, nothing else%n", plan.size(), boots,
                 beforeOutput, plan.stream().filter(s -> s == Scenario.DISK).count(),
-                plan.stream().filter(s -> s == Scenario.EDITS).count(), roundsDone, editRound,
+                plan.stream().filter(s -> s == Scenario.EDITS).count(), stepsDone, editRound * ConfigDirEdits.STEPS,
                 (System.nanoTime() - started) / 1_000_000_000L, journal.highestFlushed(), temporaries);
         assertThat(journal.highestFlushed()).as("records flushed over all runs").isGreaterThan(KILLS);
         assertThat(beforeOutput).as("boot kills that came before the guest's first output").isPositive();
@@ -177,8 +177,9 @@ class KillNineIT {
         l.console = logs.resolve("vm-1-journal.log");
         // Enough rounds to outlast the window; standard input stays open, so the shell never ends by itself.
         StringBuilder lines = new StringBuilder("pwd\n"); // the first answer, before any edit
+        int firstStep = random.nextInt(ConfigDirEdits.STEPS); // a run killed in its first round: any edit
         for (int r = 0; r < 40; r++) {
-            folder.round(++editRound).forEach(line -> lines.append(line).append('\n'));
+            folder.round(++editRound, firstStep).forEach(line -> lines.append(line).append('\n'));
         }
         l.process.getOutputStream().write(lines.toString().getBytes(StandardCharsets.UTF_8));
         l.process.getOutputStream().flush();
@@ -197,9 +198,9 @@ class KillNineIT {
         if (o.console().contains("FAIL")) {
             problems.add("the guest's own check of the disk failed: " + o.console());
         }
-        long rounds = rounds(o);
+        long steps = steps(o);
         System.out.printf("KillNineIT: kill %d (%s): %d records flushed so far%s%s%n", kill + 1, s,
-                journal.highestFlushed(), s == Scenario.EDITS ? ", " + rounds + " edit rounds done" : "",
+                journal.highestFlushed(), s == Scenario.EDITS ? ", " + steps + " edit steps done" : "",
                 edits.temporaries() > 0 ? ", " + edits.temporaries() + " temporary names" : "");
         if (!problems.isEmpty()) {
             fail("after kill " + (kill + 1) + " (" + s + "):\n  " + String.join("\n  ", problems)
@@ -208,8 +209,8 @@ class KillNineIT {
         return edits.temporaries();
     }
 
-    /** The edit rounds a shell finished before its kill: its pwd answers, less the one before the edits. */
-    private long rounds(Outcome o) throws IOException {
+    /** The edit steps a shell finished before its kill: its pwd answers, less the one before the edits. */
+    private long steps(Outcome o) throws IOException {
         String cwd = tmp.toRealPath().toString();
         return Math.max(0, o.out().lines().filter(cwd::equals).count() - 1);
     }

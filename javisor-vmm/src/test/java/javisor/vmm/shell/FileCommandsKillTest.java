@@ -44,15 +44,15 @@ class FileCommandsKillTest {
             String cwd = tmp.toRealPath().toString();
             int round = 0;
             int temporaries = 0;
-            long roundsDone = 0;
+            long stepsDone = 0;
             for (int kill = 1; kill <= KILLS; kill++) {
                 Path out = tmp.resolve("out-" + kill);
                 Path err = tmp.resolve("err-" + kill);
                 Process shell = new ProcessBuilder(PtySession.java(FileShellMain.class.getName()))
                         .directory(tmp.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-                List<String> lines = new ArrayList<>();
+                List<String> lines = new ArrayList<>(List.of("pwd")); // the first answer, before any edit
                 for (int r = 0; r < ROUNDS; r++) {
-                    lines.addAll(folder.round(++round));
+                    lines.addAll(folder.round(++round, kill));
                 }
                 shell.getOutputStream().write((String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
                 shell.getOutputStream().flush();
@@ -69,14 +69,14 @@ class FileCommandsKillTest {
                     fail("the shell ended before its kill; stderr:\n" + Files.readString(err));
                 }
                 shell.destroyForcibly().waitFor();
-                roundsDone += Files.readAllLines(out).stream().filter(cwd::equals).count();
+                stepsDone += Files.readAllLines(out).stream().filter(cwd::equals).count() - 1;
                 assertThat(Files.readString(err)).as("the shell's errors before kill " + kill).isEmpty();
                 ConfigDirEdits.Check check = folder.check();
                 assertThat(check.problems()).as("after kill %d (seed %d)", kill, seed).isEmpty();
                 temporaries += check.temporaries();
             }
-            System.out.printf("FileCommandsKillTest: %d kills, %d of %d edit rounds done, %d temporary names "
-                    + "left beside their targets, nothing else%n", KILLS, roundsDone, round, temporaries);
+            System.out.printf("FileCommandsKillTest: %d kills, %d of %d edit steps done, %d temporary names "
+                    + "left beside their targets, nothing else%n", KILLS, stepsDone, (long) round * ConfigDirEdits.STEPS, temporaries);
         } finally {
             FileTrees.delete(elsewhere);
         }
