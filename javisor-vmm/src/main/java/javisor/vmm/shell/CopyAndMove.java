@@ -3,7 +3,6 @@ package javisor.vmm.shell;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,16 +23,17 @@ final class CopyAndMove {
 
     static Outcome cp(Invocation inv) {
         return FileCommands.each(inv, "cp", plan(inv, "cp", inv.flag("recursive")), s -> {
+            // whole or not at all under the target's name: a kill midway leaves at most a temporary copy
             if (Files.isDirectory(s.path())) {
-                FileTrees.copy(s.path(), s.to(), false);
+                AtomicFiles.copyTree(s.path(), s.to(), false);
             } else {
-                Files.copy(s.path(), s.to(), StandardCopyOption.REPLACE_EXISTING);
+                AtomicFiles.copyFile(s.path(), s.to());
             }
         });
     }
 
     static Outcome mv(Invocation inv) {
-        return FileCommands.each(inv, "mv", plan(inv, "mv", true), s -> FileTrees.move(s.path(), s.to()));
+        return FileCommands.each(inv, "mv", plan(inv, "mv", true), s -> AtomicFiles.move(s.path(), s.to()));
     }
 
     /** One SRC, as typed and resolved, and where it goes. */

@@ -148,7 +148,7 @@ final class FileCommands {
         }
         checkParent("echo", t, p);
         try {
-            Files.writeString(p, text, StandardCharsets.UTF_8);
+            AtomicFiles.write(p, text.getBytes(StandardCharsets.UTF_8)); // a kill leaves the old text or the new
         } catch (IOException e) {
             throw new ShellException(failed("echo", t, p, e));
         }
@@ -222,7 +222,7 @@ final class FileCommands {
         return each(inv, "rm", doomed, d -> {
             try {
                 if (recursive && Files.isDirectory(d.path(), NOFOLLOW_LINKS)) {
-                    FileTrees.delete(d.path());
+                    AtomicFiles.deleteTree(d.path());
                 } else {
                     Files.delete(d.path());
                 }

@@ -2,7 +2,6 @@ package javisor.vmm.shell;
 
 import java.io.IOException;
 import java.nio.file.CopyOption;
-import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -14,8 +13,9 @@ import java.nio.file.attribute.BasicFileAttributes;
 import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 
 /**
- * The whole-tree file operations of {@code rm -r}, {@code cp -r} and {@code mv}. Inside a tree symbolic links
- * are never followed: a link is removed, copied or moved as a link, so nothing outside the tree is touched.
+ * The whole-tree file operations under {@code rm -r}, {@code cp -r} and {@code mv} ({@link AtomicFiles} makes
+ * them whole-or-nothing). Inside a tree symbolic links are never followed: a link is removed, copied or moved as
+ * a link, so nothing outside the tree is touched.
  */
 final class FileTrees {
     private FileTrees() {
@@ -81,23 +81,6 @@ final class FileTrees {
                 return target.resolve(top.relativize(source).toString());
             }
         });
-    }
-
-    /**
-     * Renames {@code source} to {@code target} (replacing a file there), or copies and deletes it when they are on
-     * different file systems. {@link Files#move} does that itself for a file and an empty directory, not for a
-     * directory with entries.
-     */
-    static void move(Path source, Path target) throws IOException {
-        try {
-            Files.move(source, target, StandardCopyOption.REPLACE_EXISTING);
-        } catch (DirectoryNotEmptyException e) {
-            if (!Files.isDirectory(source, NOFOLLOW_LINKS) || Files.exists(target, NOFOLLOW_LINKS)) {
-                throw e; // not the other-file-system case
-            }
-            copy(source, target, true);
-            delete(source);
-        }
     }
 
     static boolean isEmptyDirectory(Path dir) throws IOException {
