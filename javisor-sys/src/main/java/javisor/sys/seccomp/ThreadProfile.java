@@ -34,14 +34,16 @@ public enum ThreadProfile {
      * malloc's arenas and HotSpot's own memory (mmap, munmap, madvise, mprotect), signal masks and returns from
      * handlers (HotSpot's implicit null checks and stack banging are SIGSEGVs), a restarted wait, clocks where the
      * vDSO cannot serve them, sleeping, the CPU count, the thread's end, and lseek and read for a class loaded
-     * lazily from a jar that is open already (the JDK's ZipFile seeks, then reads). Opening a file is not in it: a
+     * lazily from a jar that is open already (the JDK's ZipFile seeks, then reads), and pread64 for a JDK class
+     * loaded lazily from the runtime image (HotSpot's jimage reader; seen on vCPU threads, measured on KVM in the
+     * box: scripts/seccomp-learn.sh, docs/security.md). Opening a file is not in it: a
      * class loaded from a directory (target/classes under Maven) is refused on a filtered thread. Measured: every
      * Java thread of the javisor-virtio test run made the first ten; the rest are on paths a short run may miss.
      */
     public static final List<String> JVM_RUNTIME = List.of("futex", "mmap", "munmap", "madvise", "mprotect",
             "rt_sigprocmask", "gettid", "sched_getaffinity", "sched_yield", "exit", "rt_sigreturn",
             "restart_syscall", "clock_gettime", "clock_getres", "gettimeofday", "clock_nanosleep", "nanosleep",
-            "getrusage", "lseek", "read");
+            "getrusage", "lseek", "read", "pread64");
 
     private final String label;
     private final List<String> calls;
