@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -72,7 +73,19 @@ public final class HostProbe {
         } catch (IOException e) {
             throw JailException.host("cannot list " + runtime.resolve("lib") + ": " + e.getMessage());
         }
-        List<Path> libraries = SharedLibraries.outside(runtime, SharedLibraries.parse(ldd(elfs)));
+        SharedLibraries.Report report = SharedLibraries.parse(ldd(elfs));
+        Set<String> inRuntime = new HashSet<>();
+        try (Stream<Path> files = Files.walk(runtime)) {
+            files.forEach(f -> inRuntime.add(f.getFileName().toString()));
+        } catch (IOException e) {
+            throw JailException.host("cannot list " + runtime + ": " + e.getMessage());
+        }
+        for (String name : report.notFound()) {
+            if (!inRuntime.contains(name)) {
+                throw JailException.host("ldd: " + name + ", which the VMM's runtime needs, is missing on this host");
+            }
+        }
+        List<Path> libraries = SharedLibraries.outside(runtime, report.found());
         List<HostDevice> devices = new ArrayList<>();
         for (String path : Stream.concat(JailPlanner.VMM_DEVICES.stream(), JailPlanner.COMMON_DEVICES.stream())
                 .toList()) {

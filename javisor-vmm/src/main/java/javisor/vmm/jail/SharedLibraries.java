@@ -15,30 +15,41 @@ public final class SharedLibraries {
     private SharedLibraries() {
     }
 
+    /** ldd's answer: the libraries found, each once in the order first seen, and the names it did not find. */
+    public record Report(List<Path> found, Set<String> notFound) {
+        public Report {
+            found = List.copyOf(found);
+            notFound = Set.copyOf(notFound);
+        }
+    }
+
     /**
-     * Every library path in {@code lddOutput} (for one or many files), each once, in the order first seen:
-     * {@code name => /path (0x...)} lines and the dynamic loader's own {@code /path (0x...)} line. The vDSO has no
-     * file; a library ldd did not find is an error, since the VMM could not start without it.
+     * Every library in {@code lddOutput} (for one or many files): {@code name => /path (0x...)} lines and the
+     * dynamic loader's own {@code /path (0x...)} line; the vDSO has no file. A name ldd did not find is reported
+     * rather than refused: the JDK's own libraries find libjvm.so by the path the JVM loads it from, not by
+     * the loader's search, so ldd cannot see it.
      */
-    public static List<Path> parse(String lddOutput) throws JailException {
+    public static Report parse(String lddOutput) {
         Set<Path> found = new LinkedHashSet<>();
+        Set<String> notFound = new LinkedHashSet<>();
         for (String line : lddOutput.lines().toList()) {
             String l = line.strip();
             if (!line.startsWith("\t") || l.startsWith("linux-vdso") || l.startsWith("linux-gate")) {
                 continue; // a "FILE:" header, "statically linked" and the like
             }
-            if (l.contains("=> not found")) {
-                throw JailException.host("ldd: a library the VMM needs is missing on this host: " + l);
+            int arrow = l.indexOf(" => ");
+            if (l.endsWith("=> not found")) {
+                notFound.add(l.substring(0, arrow).strip());
+                continue;
             }
-            int arrow = l.indexOf("=> ");
-            String rest = arrow >= 0 ? l.substring(arrow + 3) : l;
+            String rest = arrow >= 0 ? l.substring(arrow + 4) : l;
             int space = rest.indexOf(" (0x");
             String path = space >= 0 ? rest.substring(0, space) : rest;
             if (path.startsWith("/")) {
                 found.add(Path.of(path).normalize());
             }
         }
-        return List.copyOf(found);
+        return new Report(new ArrayList<>(found), notFound);
     }
 
     /** {@code libraries} without those inside {@code runtime}, which is bound into the jail whole. */
