@@ -19,9 +19,9 @@ public final class JailArguments {
     static final String USAGE = """
             Usage: javisor jail --id ID --uid UID --gid GID [--chroot-base-dir DIR] [--parent-cgroup NAME]
                                 [--netns PATH | --host-network] [--cgroup FILE=VALUE]...
-                                [--file HOST_PATH[:PATH_IN_JAIL]]... -- firecracker|run VMM_ARGS...
+                                [--file HOST_PATH[:PATH_IN_JAIL]]... -- firecracker|run|shell VMM_ARGS...
 
-            Firecracker's jailer for Javisor: starts the VMM (javisor firecracker, or javisor run) as user UID:GID
+            Firecracker's jailer for Javisor: starts the VMM (javisor firecracker, run or shell) as user UID:GID
             in new mount, PID, IPC, UTS and network namespaces, with DIR/<firecracker|javisor>/ID/root as its
             whole file system (pivot_root), in the cgroup v2 group NAME/ID. The jail holds only what the VMM needs:
             the Java runtime and Javisor's jars, the C libraries they load, /dev/kvm, /dev/net/tun, /dev/null,
@@ -42,7 +42,8 @@ public final class JailArguments {
                                      path; default /NAME); repeatable: the kernel, initrd, config file
               -- firecracker ARGS    the VMM: javisor firecracker ARGS (paths are the jail's: --api-sock
                                      /run/api.sock is ROOT/run/api.sock on the host), or
-              -- run ARGS            javisor run ARGS
+              -- run ARGS            javisor run ARGS (DIR/javisor/ID/root), or
+              -- shell ARGS          javisor shell ARGS (its ls and cat show the jail as the VMM sees it)
 
             The jailer stays outside the jail, waits for the VMM, passes SIGTERM and SIGINT on to it, and exits
             with its status (2: bad arguments, 6: the host cannot make the jail); then it removes the jail's
@@ -112,7 +113,8 @@ public final class JailArguments {
                     + " is required: the VMM runs as an unprivileged user");
         }
         if (i >= args.size() - 1) {
-            throw new IllegalArgumentException("no VMM to start: end with -- firecracker ARGS or -- run ARGS");
+            throw new IllegalArgumentException("no VMM to start: end with -- firecracker ARGS, -- run ARGS or"
+                    + " -- shell ARGS");
         }
         return new JailOptions(id, uid, gid, chrootBase, parentCgroup, network, limits, files,
                 vmm(args.subList(i + 1, args.size())));
@@ -216,7 +218,7 @@ public final class JailArguments {
                 return new VmmCommand(mode, words.subList(1, words.size()));
             }
         }
-        throw new IllegalArgumentException("after --: expected firecracker or run (the VMM to start), got '"
-                + words.getFirst() + "'");
+        throw new IllegalArgumentException("after --: expected firecracker, run or shell (the VMM to start),"
+                + " got '" + words.getFirst() + "'");
     }
 }

@@ -52,7 +52,7 @@ public record JailOptions(String id, int uid, int gid, Path chrootBase, String p
 
     /**
      * The VMM as the jail starts it: {@code firecracker ARGS} ({@code javisor firecracker}, as Firecracker's jailer
-     * starts firecracker) or {@code run ARGS} ({@code javisor run}).
+     * starts firecracker), {@code run ARGS} ({@code javisor run}) or {@code shell ARGS} ({@code javisor shell}).
      */
     public record VmmCommand(Mode mode, List<String> args) {
         public VmmCommand {
@@ -62,20 +62,29 @@ public record JailOptions(String id, int uid, int gid, Path chrootBase, String p
 
     /** The VMMs a jail can start, with the module path and main class each needs. */
     public enum Mode {
-        FIRECRACKER("firecracker", "javisor-api/target/lib", "javisor.api/javisor.api.firecracker.FirecrackerMain"),
-        RUN("run", "javisor-vmm/target/lib", "javisor.vmm/javisor.vmm.Main");
+        FIRECRACKER("firecracker", "firecracker", "javisor-api/target/lib",
+                "javisor.api/javisor.api.firecracker.FirecrackerMain", false),
+        RUN("run", "javisor", "javisor-vmm/target/lib", "javisor.vmm/javisor.vmm.Main", true),
+        /** The shell's file commands (ls, cat) then show the jail as the VMM process sees it. */
+        SHELL("shell", "javisor", "javisor-vmm/target/lib", "javisor.vmm/javisor.vmm.Main", true);
 
-        /** The word on the command line, and the {@code <exec-name>} in the jail's folder. */
+        /** The word on the command line. */
         public final String word;
+        /** The {@code <exec-name>} in the jail's folder (Firecracker's layout). */
+        public final String execName;
         /** The jars' folder, relative to the tree. */
         public final String libFolder;
         /** {@code module/class}, for {@code java -m}. */
         public final String mainClass;
+        /** Whether the main class takes the word too ({@code javisor.vmm.Main run ...}). */
+        public final boolean mainTakesWord;
 
-        Mode(String word, String libFolder, String mainClass) {
+        Mode(String word, String execName, String libFolder, String mainClass, boolean mainTakesWord) {
             this.word = word;
+            this.execName = execName;
             this.libFolder = libFolder;
             this.mainClass = mainClass;
+            this.mainTakesWord = mainTakesWord;
         }
     }
 }

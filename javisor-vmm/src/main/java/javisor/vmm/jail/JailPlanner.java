@@ -22,8 +22,7 @@ public final class JailPlanner {
     }
 
     public static JailPlan plan(JailOptions options, HostFacts host) {
-        Path folder = options.chrootBase().resolve(options.vmm().mode() == JailOptions.Mode.FIRECRACKER
-                ? "firecracker" : "javisor").resolve(options.id());
+        Path folder = options.chrootBase().resolve(options.vmm().mode().execName).resolve(options.id());
         Path root = folder.resolve("root");
         List<Entry> entries = new ArrayList<>();
         // Folders first (root's unless said), so that every bind and device below has its parent.
@@ -92,8 +91,8 @@ public final class JailPlanner {
         command.add(JailLayout.LIB);
         command.add("-m");
         command.add(options.vmm().mode().mainClass);
-        if (options.vmm().mode() == JailOptions.Mode.RUN) {
-            command.add("run");
+        if (options.vmm().mode().mainTakesWord) {
+            command.add(options.vmm().mode().word);
         }
         command.addAll(options.vmm().args());
         return command;

@@ -70,12 +70,11 @@ class JailArgumentsTest {
                 "firecracker");
         refused("--gid is required: the VMM runs as an unprivileged user", "--id", "a", "--uid", "1", "--",
                 "firecracker");
-        refused("no VMM to start: end with -- firecracker ARGS or -- run ARGS", "--id", "a", "--uid", "1",
-                "--gid", "1");
-        refused("no VMM to start: end with -- firecracker ARGS or -- run ARGS", "--id", "a", "--uid", "1",
-                "--gid", "1", "--");
-        refused("after --: expected firecracker or run (the VMM to start), got 'qemu'", "--id", "a", "--uid", "1",
-                "--gid", "1", "--", "qemu");
+        String noVmm = "no VMM to start: end with -- firecracker ARGS, -- run ARGS or -- shell ARGS";
+        refused(noVmm, "--id", "a", "--uid", "1", "--gid", "1");
+        refused(noVmm, "--id", "a", "--uid", "1", "--gid", "1", "--");
+        refused("after --: expected firecracker, run or shell (the VMM to start), got 'qemu'", "--id", "a",
+                "--uid", "1", "--gid", "1", "--", "qemu");
     }
 
     @Test
