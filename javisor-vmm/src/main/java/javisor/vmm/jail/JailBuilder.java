@@ -32,16 +32,28 @@ public final class JailBuilder {
         } catch (IOException e) {
             throw JailException.host("cannot make " + plan.folder() + ": " + e);
         }
+        // From here on the folder is this jailer's: a failure removes it (and a cgroup this jailer made).
+        boolean cgroupMade = false;
         try {
-            Files.createDirectory(plan.root());
-            setMode(plan.root(), 0755);
-            for (Entry entry : plan.entries()) {
-                make(plan, entry);
+            try {
+                Files.createDirectory(plan.root());
+                setMode(plan.root(), 0755);
+                for (Entry entry : plan.entries()) {
+                    make(plan, entry);
+                }
+            } catch (IOException e) {
+                throw JailException.host("cannot lay out the jail in " + plan.root() + ": " + e);
             }
-        } catch (IOException e) {
-            throw JailException.host("cannot lay out the jail in " + plan.root() + ": " + e);
+            makeCgroupDir(plan.cgroup());
+            cgroupMade = true;
+            writeLimits(plan.cgroup());
+        } catch (JailException e) {
+            if (cgroupMade) {
+                JailCleanup.removeCgroup(plan, System.err);
+            }
+            JailCleanup.removeFolder(plan, System.err);
+            throw e;
         }
-        makeCgroup(plan.cgroup());
     }
 
     private static void make(JailPlan plan, Entry entry) throws IOException, JailException {
@@ -73,7 +85,7 @@ public final class JailBuilder {
         }
     }
 
-    private static void makeCgroup(CgroupPlan cgroup) throws JailException {
+    private static void makeCgroupDir(CgroupPlan cgroup) throws JailException {
         try {
             // Each controller has to be enabled in every group above the jail's, root first.
             Path parent = cgroup.dir().getParent();
@@ -92,6 +104,9 @@ public final class JailBuilder {
         } catch (IOException e) {
             throw JailException.host("cannot make the cgroup " + cgroup.dir() + ": " + e);
         }
+    }
+
+    private static void writeLimits(CgroupPlan cgroup) throws JailException {
         for (CgroupLimit limit : cgroup.limits()) {
             Path file = cgroup.dir().resolve(limit.file());
             if (!Files.exists(file)) {

@@ -20,6 +20,12 @@ public final class JailCleanup {
 
     /** Best effort: whatever cannot be removed is named on {@code err}. */
     public static void clean(JailPlan plan, PrintStream err) {
+        removeCgroup(plan, err);
+        removeFolder(plan, err);
+    }
+
+    /** The jail's cgroup, once its processes have left. */
+    static void removeCgroup(JailPlan plan, PrintStream err) {
         Path cgroup = plan.cgroup().dir();
         if (Files.isDirectory(cgroup)) {
             // The last process may still be leaving the group for a few milliseconds after the jail ended.
@@ -36,6 +42,10 @@ public final class JailCleanup {
                 err.println("javisor jail: could not remove the cgroup " + cgroup);
             }
         }
+    }
+
+    /** The jail's folder and everything in it. */
+    static void removeFolder(JailPlan plan, PrintStream err) {
         if (Files.isDirectory(plan.folder())) {
             try {
                 removeTree(plan.folder());

@@ -75,7 +75,10 @@ class JailBuilderTest {
         assertThatThrownBy(() -> JailBuilder.build(plan)).isInstanceOf(JailException.class)
                 .hasMessage("--cgroup memory.maximum=1G: no such cgroup file (" + tmp.resolve(
                         "cgroup/javisor/t/memory.maximum") + ")");
-        // The controllers were enabled from the root down, as the kernel wants.
+        // Nothing of the failed jail is left; the controllers were enabled from the root down, as the kernel
+        // wants.
+        assertThat(plan.folder()).doesNotExist();
+        assertThat(tmp.resolve("cgroup/javisor/t")).doesNotExist();
         assertThat(tmp.resolve("cgroup/cgroup.subtree_control")).hasContent("+memory");
         assertThat(tmp.resolve("cgroup/javisor/cgroup.subtree_control")).hasContent("+memory");
     }
