@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Removes what {@link JailBuilder} made, once the VMM has ended: the cgroup (the kernel refuses while a process is
@@ -15,6 +16,9 @@ import java.nio.file.attribute.BasicFileAttributes;
  * folder's own file system and follows no link, so that a mount left there by mistake is never emptied.
  */
 public final class JailCleanup {
+    /** How long the cgroup may stay populated after the VMM ended (the VM's kernel thread, above). */
+    private static final long CGROUP_WAIT_SECONDS = 90;
+
     private JailCleanup() {
     }
 
@@ -24,23 +28,72 @@ public final class JailCleanup {
         removeFolder(plan, err);
     }
 
-    /** The jail's cgroup, once its processes have left. */
+    /**
+     * The jail's cgroup, once its processes have left. KVM attaches a kernel thread of each VM to the cgroup of
+     * the process that made the VM (kvm-nx-lpage-recovery, so that its CPU time is the VM's); it ends when KVM
+     * destroys the VM, which can be seconds after the VMM's exit (tens in the KVM box). Anything else still in
+     * the group is the jail's by definition, and is killed (cgroup.kill, Linux 5.14+).
+     */
     static void removeCgroup(JailPlan plan, PrintStream err) {
         Path cgroup = plan.cgroup().dir();
-        if (Files.isDirectory(cgroup)) {
-            // The last process may still be leaving the group for a few milliseconds after the jail ended.
-            boolean removed = false;
-            for (int i = 0; i < 50 && !removed; i++) {
-                try {
-                    Files.delete(cgroup);
-                    removed = true;
-                } catch (IOException e) {
-                    sleep(20);
+        if (!Files.isDirectory(cgroup)) {
+            return;
+        }
+        boolean killed = false;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CGROUP_WAIT_SECONDS);
+        for (int i = 0; ; i++) {
+            try {
+                Files.delete(cgroup);
+                return;
+            } catch (IOException e) {
+                if (System.nanoTime() > deadline) {
+                    break;
                 }
+                if (i >= 40 && !killed && !onlyKernelThreads(cgroup) && Files.exists(cgroup.resolve("cgroup.kill"))) {
+                    killed = true;
+                    err.println("javisor jail: processes still in " + cgroup + " after the VMM ended, killed: "
+                            + members(cgroup));
+                    try {
+                        Files.writeString(cgroup.resolve("cgroup.kill"), "1");
+                    } catch (IOException killFailed) {
+                        err.println("javisor jail: " + killFailed);
+                    }
+                }
+                sleep(50);
             }
-            if (!removed) {
-                err.println("javisor jail: could not remove the cgroup " + cgroup);
-            }
+        }
+        err.println("javisor jail: could not remove the cgroup " + cgroup + " within " + CGROUP_WAIT_SECONDS
+                + " s; in it: " + members(cgroup));
+    }
+
+    /** Whether every member of the cgroup is a kernel thread (a child of kthreadd, PID 2). */
+    static boolean onlyKernelThreads(Path cgroup) {
+        try {
+            return Files.readString(cgroup.resolve("cgroup.procs")).lines().allMatch(pid -> {
+                try {
+                    return Files.readString(Path.of("/proc", pid, "status")).lines()
+                            .anyMatch(l -> l.matches("PPid:\\s+2"));
+                } catch (IOException e) {
+                    return true; // gone meanwhile
+                }
+            });
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    /** The processes in a cgroup, each as PID (name), for messages. */
+    static String members(Path cgroup) {
+        try {
+            return String.join(", ", Files.readString(cgroup.resolve("cgroup.procs")).lines().map(pid -> {
+                try {
+                    return pid + " (" + Files.readString(Path.of("/proc", pid, "comm")).strip() + ")";
+                } catch (IOException e) {
+                    return pid;
+                }
+            }).toList());
+        } catch (IOException e) {
+            return "? (" + e.getMessage() + ")";
         }
     }
 
