@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class JailCleanup {
     /** How long the cgroup may stay populated after the VMM ended (the VM's kernel thread, above). */
-    private static final long CGROUP_WAIT_SECONDS = 90;
+    private static final long CGROUP_WAIT_SECONDS = 30;
 
     private JailCleanup() {
     }
@@ -31,8 +31,11 @@ public final class JailCleanup {
     /**
      * The jail's cgroup, once its processes have left. KVM attaches a kernel thread of each VM to the cgroup of
      * the process that made the VM (kvm-nx-lpage-recovery, so that its CPU time is the VM's); it ends when KVM
-     * destroys the VM, which can be seconds after the VMM's exit (tens in the KVM box). Anything else still in
-     * the group is the jail's by definition, and is killed (cgroup.kill, Linux 5.14+).
+     * destroys the VM, which was seen to take seconds after the VMM's exit, and once more than 90 s (in the KVM
+     * box, after a jailed javisor shell). After a few seconds such a kernel thread of the ended VM is moved to
+     * the root cgroup (a cgroup with controllers enabled below it may hold no process), so that the jail's
+     * group can go. Anything else still in the group is the jail's by definition, and is killed (cgroup.kill,
+     * Linux 5.14+).
      */
     static void removeCgroup(JailPlan plan, PrintStream err) {
         Path cgroup = plan.cgroup().dir();
@@ -49,7 +52,10 @@ public final class JailCleanup {
                 if (System.nanoTime() > deadline) {
                     break;
                 }
-                if (i >= 40 && !killed && !onlyKernelThreads(cgroup) && Files.exists(cgroup.resolve("cgroup.kill"))) {
+                if (i >= 100 && onlyKernelThreads(cgroup)) {
+                    moveToRoot(plan, err);
+                } else if (i >= 40 && !killed && !onlyKernelThreads(cgroup)
+                        && Files.exists(cgroup.resolve("cgroup.kill"))) {
                     killed = true;
                     err.println("javisor jail: processes still in " + cgroup + " after the VMM ended, killed: "
                             + members(cgroup));
@@ -64,6 +70,20 @@ public final class JailCleanup {
         }
         err.println("javisor jail: could not remove the cgroup " + cgroup + " within " + CGROUP_WAIT_SECONDS
                 + " s; in it: " + members(cgroup));
+    }
+
+    private static void moveToRoot(JailPlan plan, PrintStream err) {
+        Path cgroup = plan.cgroup().dir();
+        try {
+            for (String pid : Files.readString(cgroup.resolve("cgroup.procs")).lines().toList()) {
+                String name = members(cgroup);
+                Files.writeString(plan.cgroup().root().resolve("cgroup.procs"), pid);
+                err.println("javisor jail: the ended VM's kernel thread " + name + " was still in " + cgroup
+                        + "; moved to the root cgroup");
+            }
+        } catch (IOException e) {
+            // The thread ended meanwhile, or cannot be moved: the caller tries again, then gives up saying so.
+        }
     }
 
     /** Whether every member of the cgroup is a kernel thread (a child of kthreadd, PID 2). */
