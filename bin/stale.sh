@@ -9,7 +9,7 @@ javisor_stale() {
   [ -f "$stamp" ] || return 0
   shopt -s globstar nullglob
   for f in "$root"/pom.xml "$root"/javisor-*/pom.xml "$root"/javisor-*/src/main/** "$root"/guests/pom.xml \
-      "$root"/guests/Makefile "$root"/guests/sdk/** "$root"/guests/src/** "$root"/configs/**; do
+      "$root"/guests/Makefile "$root"/guests/sdk/** "$root"/guests/src/** "$root"/guests/hostile/** "$root"/configs/**; do
     [[ $f -nt $stamp ]] && return 0
   done
   return 1

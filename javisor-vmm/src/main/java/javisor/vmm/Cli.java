@@ -47,6 +47,9 @@ public final class Cli {
               javisor firecracker [--api-sock PATH] [--config-file FILE] [--no-api] ...
                                               one microVM driven by Firecracker's REST API on a Unix
                                               socket, or by its JSON config file (javisor firecracker --help)
+              javisor jail --id ID --uid UID --gid GID [...] -- firecracker|run|shell ARGS...
+                                              Firecracker's jailer: that VMM as UID:GID in new namespaces,
+                                              a folder of its own as its root, a cgroup (javisor jail --help)
               javisor --help | --version
 
             Options:
