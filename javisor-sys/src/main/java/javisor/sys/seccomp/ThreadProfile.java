@@ -36,14 +36,16 @@ public enum ThreadProfile {
      * vDSO cannot serve them, sleeping, the CPU count, the thread's end, and lseek and read for a class loaded
      * lazily from a jar that is open already (the JDK's ZipFile seeks, then reads), and pread64 for a JDK class
      * loaded lazily from the runtime image (HotSpot's jimage reader; seen on vCPU threads, measured on KVM in the
-     * box: scripts/seccomp-learn.sh, docs/security.md). Opening a file is not in it: a
-     * class loaded from a directory (target/classes under Maven) is refused on a filtered thread. Measured: every
+     * box: scripts/seccomp-learn.sh, docs/security.md), and brk and mremap for glibc's malloc (a thread that finds
+     * no arena of its own free shares the main one, which grows with brk; realloc moves a large chunk with mremap:
+     * paths a short run rarely takes, and a refused brk sends malloc down its fallback). Opening a file is not in
+     * it: a class loaded from a directory (target/classes under Maven) is refused on a filtered thread. Measured: every
      * Java thread of the javisor-virtio test run made the first ten; the rest are on paths a short run may miss.
      */
     public static final List<String> JVM_RUNTIME = List.of("futex", "mmap", "munmap", "madvise", "mprotect",
             "rt_sigprocmask", "gettid", "sched_getaffinity", "sched_yield", "exit", "rt_sigreturn",
             "restart_syscall", "clock_gettime", "clock_getres", "gettimeofday", "clock_nanosleep", "nanosleep",
-            "getrusage", "lseek", "read", "pread64");
+            "getrusage", "lseek", "read", "pread64", "brk", "mremap");
 
     private final String label;
     private final List<String> calls;
