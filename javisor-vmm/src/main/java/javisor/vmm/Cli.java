@@ -127,7 +127,7 @@ public final class Cli {
         final List<Path> configDirs = new ArrayList<>();
         final List<String> bundledSets = new ArrayList<>();
         Path logDir;
-        Path limits;
+        LimitsConfig limits = LimitsConfig.DEFAULT;
         Path kernel;
         Path initrd;
         String cmdline;
@@ -180,7 +180,14 @@ public final class Cli {
                     case "--config-dir" -> o.configDirs.add(Path.of(value));
                     case "--bundled" -> o.bundledSets.add(value);
                     case "--log-dir" -> o.logDir = Path.of(value);
-                    case "--limits" -> o.limits = Path.of(value);
+                    case "--limits" -> {
+                        try {
+                            o.limits = LimitsConfig.load(Path.of(value));
+                        } catch (ConfigException e) {
+                            err.println("javisor: --limits: " + e.getMessage());
+                            return Optional.empty();
+                        }
+                    }
                     default -> {
                         usageError("unknown option " + name);
                         return Optional.empty();
@@ -202,11 +209,6 @@ public final class Cli {
             return Optional.empty();
         }
         return Optional.of(o);
-    }
-
-    /** The process's limits: {@code --limits FILE}, or none but the defaults. */
-    private static LimitsConfig limits(RunOptions o) {
-        return o.limits == null ? LimitsConfig.DEFAULT : LimitsConfig.load(o.limits);
     }
 
     private static int parseIntIn(String option, String value, int min, int max) {
@@ -254,7 +256,7 @@ public final class Cli {
         // each line tagged with its VM's name, so their output does not interleave mid-line.
         Vmm.ConsoleFactory consoles = definitions.size() == 1 ? c -> console
                 : c -> new TaggedLines(console, "[" + c.base().name() + "] ");
-        try (console; Vmm vmm = Vmm.init(definitions, consoles, limits(o))) {
+        try (console; Vmm vmm = Vmm.init(definitions, consoles, o.limits)) {
             Thread hook = Thread.ofPlatform().unstarted(() -> vmm.stopAll("signal"));
             Runtime.getRuntime().addShutdownHook(hook);
             // The VM that owns the console takes standard input too, as QEMU's does; not a terminal this process
@@ -304,7 +306,7 @@ public final class Cli {
             err.println("javisor: cannot create the log folder " + logDir + ": " + e.getMessage());
             return ExitStatus.USAGE;
         }
-        try (Vmm vmm = Vmm.init(definitions(o), new ConsoleLogs(logDir), limits(o))) {
+        try (Vmm vmm = Vmm.init(definitions(o), new ConsoleLogs(logDir), o.limits)) {
             vmm.start();
             return Shell.run(vmm, in, out, err, in == System.in && System.console() != null);
         } catch (VmCreateException | ConfigException | VmmException e) {

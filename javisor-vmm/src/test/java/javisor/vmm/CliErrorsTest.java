@@ -40,6 +40,8 @@ class CliErrorsTest {
             "run --kernel k --vsock cid=2,path=v.sock | --vsock: guest_cid: expected 3 to 4294967294 (0-2 are the hypervisor's and the host's), got 2",
             "run --kernel k --vsock cid=3     | --vsock: expected cid=N,path=SOCKET, got \"cid=3\"",
             "run --kernel k --vsock cid=x,path=v.sock | --vsock: cid: expected a number, got \"x\"",
+            "run --kernel k --limits none.toml | --limits: none.toml: no such file",
+            "shell --limits none.toml         | --limits: none.toml: no such file",
     })
     void badCommandLines(String args, String message) {
         CliRun r = CliRun.of(args.split(" "));
