@@ -15,5 +15,6 @@ module javisor.vmm {
     requires jdk.unsupported;
     exports javisor.vmm;
     exports javisor.vmm.control;
+    uses javisor.vmm.control.ControlServer.Provider;
     provides java.lang.System.LoggerFinder with javisor.vmm.ConsoleLoggerFinder;
 }

@@ -56,6 +56,11 @@ public final class JsonViews {
         return summary(j, v).endObject() + "\n";
     }
 
+    /** {@code {"message":"deleted VM 1 (hello)"}}: what an operation did to a VM that is gone since. */
+    public static String message(String message) {
+        return new Json().beginObject().member("message", message).endObject() + "\n";
+    }
+
     /** {@code {"error":"..."}}, as every refusal of the API reads. */
     public static String error(String message) {
         return new Json().beginObject().member("error", message).endObject() + "\n";
