@@ -144,7 +144,7 @@ public final class Vmm implements AutoCloseable {
     private synchronized Entry entry(long id) {
         Entry e = vms.get(id);
         if (e == null) {
-            throw new VmmException("no VM with id " + id + (vms.isEmpty() ? " (there are none)"
+            throw new VmmException(VmmException.Kind.NOT_FOUND, "no VM with id " + id + (vms.isEmpty() ? " (there are none)"
                     : " (there are " + vms.keySet() + ")"));
         }
         return e;
