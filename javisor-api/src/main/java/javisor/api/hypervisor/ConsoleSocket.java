@@ -19,8 +19,10 @@ import javisor.vmm.VmConsole;
  * The guest's output arrives on its vCPU thread, which must never wait for a network: it lands in a bounded buffer
  * (what overflows it is dropped and counted, as a slow terminal would lose it), and a virtual thread of this
  * connection sends it, so a frame carries whatever piled up during the previous send.
+ * Public because Jetty calls its {@code onWebSocket*} methods through {@code MethodHandles.publicLookup()}: in a
+ * package-private class they fail with "Unable to access method" and the upgrade answers 500.
  */
-final class ConsoleSocket extends Session.Listener.AbstractAutoDemanding {
+public final class ConsoleSocket extends Session.Listener.AbstractAutoDemanding {
     private static final System.Logger LOG = Logs.get("javisor.api");
     /** What a connection may owe the network before output is dropped. */
     static final int BUFFER_BYTES = 64 * 1024;
