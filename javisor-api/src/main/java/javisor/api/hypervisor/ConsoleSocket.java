@@ -18,9 +18,8 @@ import javisor.vmm.VmConsole;
  * as binary frames, the recent output first; text and binary frames that come in are typed into the guest.
  * The guest's output arrives on its vCPU thread, which must never wait for a network: it lands in a bounded buffer
  * (what overflows it is dropped and counted, as a slow terminal would lose it), and a virtual thread of this
- * connection sends it, so a frame carries whatever piled up during the previous send.
- * Public because Jetty calls its {@code onWebSocket*} methods through {@code MethodHandles.publicLookup()}: in a
- * package-private class they fail with "Unable to access method" and the upgrade answers 500.
+ * connection sends it, so a frame carries whatever piled up during the previous send. Public only because Jetty
+ * calls the listener's methods through a public lookup; it is made by {@link VmsServer} alone.
  */
 public final class ConsoleSocket extends Session.Listener.AbstractAutoDemanding {
     private static final System.Logger LOG = Logs.get("javisor.api");
