@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -202,6 +203,7 @@ class WebConsoleIT {
         assertThat(vmm.info(1).state()).isEqualTo(VmState.STOPPED);
         assertThat(stopped.errorShown()).as("a success clears the error").isFalse();
         phase("a refusal and the stop");
+        screenshot("WebConsoleIT.png");
         System.out.println("WebConsoleIT: " + phases);
     }
 
@@ -304,9 +306,20 @@ class WebConsoleIT {
         return fail("waited for " + what + "; last seen: " + last + "\nthe page showed:\n" + page());
     }
 
+    /** The page as it looks, into javisor-api/target (a failure's, and the last one's, for a person to look at). */
+    private String screenshot(String name) {
+        try {
+            Path file = ROOT.resolve("javisor-api/target").resolve(name);
+            Files.write(file, browser.getScreenshotAs(OutputType.BYTES));
+            return file.toString();
+        } catch (Exception e) {
+            return "no screenshot: " + e;
+        }
+    }
+
     /** What a person would look at when the test fails: the page's parts, the browser's log, the guest's output. */
     private String page() {
-        StringBuilder s = new StringBuilder();
+        StringBuilder s = new StringBuilder("screenshot: " + screenshot("WebConsoleIT-failure.png") + "\n");
         for (String css : List.of("#status", "#error-text", "#vms", "#chart-legend")) {
             s.append(css).append(": ").append(browser.findElements(By.cssSelector(css)).stream()
                     .map(e -> e.getText()).collect(Collectors.joining())).append('\n');
