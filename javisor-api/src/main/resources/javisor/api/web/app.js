@@ -205,6 +205,7 @@ const term = new Terminal({
   scrollback: 2000,
   fontFamily: 'ui-monospace, "DejaVu Sans Mono", monospace',
   fontSize: 14,
+  lineHeight: 1.15, // at 1.0 the next row's background hides the underscores of DejaVu Sans Mono
 });
 term.open($('terminal'));
 
