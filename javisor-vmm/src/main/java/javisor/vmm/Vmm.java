@@ -31,7 +31,6 @@ import javisor.vm.VmState;
 import javisor.vm.config.BaseConfig;
 import javisor.vm.config.I8042Reset;
 import javisor.vm.config.LimitsConfig;
-import javisor.vm.config.MemoryRegionConfig;
 import javisor.vm.config.VmConfig;
 import javisor.vm.ivc.IvcChannelInfo;
 import javisor.vm.ivc.IvcRegistry;
@@ -449,8 +448,7 @@ public final class Vmm implements AutoCloseable {
 
     private static VmInfo info(Entry e) {
         Vm vm = e.vm;
-        long memory = e.definition.config().kernel().memoryRegions().stream()
-                .filter(r -> !r.flags().device()).mapToLong(MemoryRegionConfig::size).sum();
+        long memory = e.definition.config().kernel().ramBytes();
         List<Map<ExitCounters.Kind, Long>> perVcpu = new ArrayList<>();
         for (VCpu v : vm.vcpus()) {
             perVcpu.add(v.counters().snapshot());

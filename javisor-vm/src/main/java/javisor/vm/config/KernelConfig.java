@@ -70,6 +70,11 @@ public record KernelConfig(long entryPoint, Path kernelPath, long kernelLoadAddr
         });
     }
 
+    /** The guest's RAM: the memory regions that are not device memory, summed, in bytes. */
+    public long ramBytes() {
+        return memoryRegions.stream().filter(r -> !r.flags().device()).mapToLong(MemoryRegionConfig::size).sum();
+    }
+
     /**
      * An image path and its load address. {@code addressNeeded}: a path needs the address;
      * {@code pathNeeded}: an address alone is an error.
