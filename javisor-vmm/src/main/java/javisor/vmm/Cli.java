@@ -270,13 +270,38 @@ public final class Cli {
         }
     }
 
-    private int runVms(RunOptions o) {
+    /** Sets {@code --log}'s level; false (after saying why) when the level is unknown. */
+    private boolean applyLogLevel(RunOptions o) {
         if (o.logLevel != null) {
             try {
                 ConsoleLoggerFinder.setLevel(o.logLevel);
             } catch (IllegalArgumentException e) {
-                return usageError(e.getMessage());
+                usageError(e.getMessage());
+                return false;
             }
+        }
+        return true;
+    }
+
+    /** Whether KVM can run VMs here; when not, says what is missing. */
+    private boolean kvmUsable() {
+        try {
+            Vmm.checkVirtualization();
+            return true;
+        } catch (VirtualizationUnavailableException e) {
+            err.println("javisor: KVM is not usable: " + e.getMessage());
+            return false;
+        }
+    }
+
+    /** Where the shell and serve write each VM's console log: --log-dir, or a folder of this process's. */
+    private static Path logDir(RunOptions o) {
+        return o.logDir != null ? o.logDir : Path.of(System.getProperty("java.io.tmpdir"), "javisor-" + Vmm.pid());
+    }
+
+    private int runVms(RunOptions o) {
+        if (!applyLogLevel(o)) {
+            return ExitStatus.USAGE;
         }
         List<Vmm.VmDefinition> definitions;
         try {
@@ -285,10 +310,7 @@ public final class Cli {
             err.println("javisor: " + e.getMessage());
             return ExitStatus.USAGE;
         }
-        try {
-            Vmm.checkVirtualization();
-        } catch (VirtualizationUnavailableException e) {
-            err.println("javisor: KVM is not usable: " + e.getMessage());
+        if (!kvmUsable()) {
             return ExitStatus.NO_KVM;
         }
         OutputStream console;
@@ -331,21 +353,13 @@ public final class Cli {
      * VM's console goes to its own log file, never into the shell's output; {@code vm console} attaches to it.
      */
     private int runShell(RunOptions o) {
-        if (o.logLevel != null) {
-            try {
-                ConsoleLoggerFinder.setLevel(o.logLevel);
-            } catch (IllegalArgumentException e) {
-                return usageError(e.getMessage());
-            }
+        if (!applyLogLevel(o)) {
+            return ExitStatus.USAGE;
         }
-        try {
-            Vmm.checkVirtualization();
-        } catch (VirtualizationUnavailableException e) {
-            err.println("javisor: KVM is not usable: " + e.getMessage());
+        if (!kvmUsable()) {
             return ExitStatus.NO_KVM;
         }
-        Path logDir = o.logDir != null ? o.logDir
-                : Path.of(System.getProperty("java.io.tmpdir"), "javisor-" + Vmm.pid());
+        Path logDir = logDir(o);
         try {
             Files.createDirectories(logDir);
         } catch (IOException e) {
@@ -377,12 +391,8 @@ public final class Cli {
         if (!o.api().any()) {
             return usageError("serve needs --api-sock PATH or --web [HOST:]PORT");
         }
-        if (o.logLevel != null) {
-            try {
-                ConsoleLoggerFinder.setLevel(o.logLevel);
-            } catch (IllegalArgumentException e) {
-                return usageError(e.getMessage());
-            }
+        if (!applyLogLevel(o)) {
+            return ExitStatus.USAGE;
         }
         List<Vmm.VmDefinition> definitions;
         try {
@@ -392,14 +402,10 @@ public final class Cli {
             err.println("javisor: " + e.getMessage());
             return ExitStatus.USAGE;
         }
-        try {
-            Vmm.checkVirtualization();
-        } catch (VirtualizationUnavailableException e) {
-            err.println("javisor: KVM is not usable: " + e.getMessage());
+        if (!kvmUsable()) {
             return ExitStatus.NO_KVM;
         }
-        Path logDir = o.logDir != null ? o.logDir
-                : Path.of(System.getProperty("java.io.tmpdir"), "javisor-" + Vmm.pid());
+        Path logDir = logDir(o);
         Vmm vmm = null;
         ControlServer api = null;
         try {

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -142,6 +143,8 @@ public final class VmsServer implements AutoCloseable {
         }
         if (binding != null) {
             try {
+                // The socket is the API without a token: only its owner may connect (root passes anyway).
+                Files.setPosixFilePermissions(binding, PosixFilePermissions.fromString("rw-------"));
                 Files.move(binding, settings.apiSocket().get(), StandardCopyOption.ATOMIC_MOVE);
             } catch (IOException e) {
                 stopQuietly(server);

@@ -12,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -107,6 +108,7 @@ class VmsApiIT {
             return m.find() && m.group(2).equals(TOKEN) ? m.group(1) : null;
         });
         assertThat(read(err)).contains("javisor: API on unix:" + socket);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket))).isEqualTo("rw-------");
 
         // The shell booted the config's VM; the API sees it.
         Answer list = curl("GET", "/vms", null);

@@ -81,7 +81,7 @@ public record ConfigOverrides(Optional<String> name, OptionalInt cpus, OptionalL
                     first.backing()));
             return new KernelConfig(k.entryPoint(), k.kernelPath(), k.kernelLoadAddr(), k.biosPath(),
                     k.biosLoadAddr(), k.dtbPath(), k.dtbLoadAddr(), k.ramdiskPath(), k.ramdiskLoadAddr(),
-                    k.imageLocation(), k.cmdline(), k.diskPath(), regions, k.kernelFormat());
+                    k.imageLocation(), k.cmdline(), k.diskPath(), regions, k.kernelFormat(), k.hugePages());
         });
     }
 }
