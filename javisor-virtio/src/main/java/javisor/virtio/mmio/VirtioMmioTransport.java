@@ -3,6 +3,7 @@ package javisor.virtio.mmio;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 import javisor.devices.BusDevice;
@@ -79,6 +80,8 @@ public final class VirtioMmioTransport implements BusDevice, AutoCloseable {
     private final Runnable irqEdge;
     private final List<SplitQueue> queues = new ArrayList<>();
     private final List<Doorbell> doorbells = new ArrayList<>();
+    /** QueueNotify writes that reached Java through a vCPU exit: none while the ioeventfds catch them in KVM. */
+    private final AtomicLong notifyExits = new AtomicLong();
     /**
      * Held through a whole status change or reset, the device's activate and reset calls included, so that two
      * vCPUs writing the status at once cannot interleave them (a reset between an activation and its bookkeeping
@@ -135,6 +138,14 @@ public final class VirtioMmioTransport implements BusDevice, AutoCloseable {
 
     public VirtioDevice device() {
         return device;
+    }
+
+    /**
+     * How many QueueNotify writes came through a vCPU's MMIO exit rather than an ioeventfd: 0 shows that the
+     * doorbells never reached Java on a vCPU thread (a write with a value no ioeventfd matches still does).
+     */
+    public long notifyExits() {
+        return notifyExits.get();
     }
 
     /** The queues' doorbells, by queue index: under KVM, each is bound to QueueNotify with its index as datamatch. */
@@ -203,6 +214,7 @@ public final class VirtioMmioTransport implements BusDevice, AutoCloseable {
         }
         int v = (int) value;
         if (offset == QUEUE_NOTIFY) {
+            notifyExits.incrementAndGet();
             // Without an ioeventfd the write comes here: ring the queue's doorbell. Not under the lock: the I/O
             // thread may hold nothing of ours, but the ring should not wait behind a status change either.
             if (v >= 0 && v < doorbells.size()) {

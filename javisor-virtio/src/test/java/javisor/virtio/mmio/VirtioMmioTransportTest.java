@@ -165,6 +165,14 @@ class VirtioMmioTransportTest {
     }
 
     @Test
+    void aQueueNotifyThatReachesTheTransportIsCounted() {
+        assertThat(t.notifyExits()).isZero();
+        w(VirtioMmioTransport.QUEUE_NOTIFY, 0);
+        w(VirtioMmioTransport.QUEUE_NOTIFY, 99); // no such queue: still an exit that reached Java
+        assertThat(t.notifyExits()).isEqualTo(2);
+    }
+
+    @Test
     void driverFeaturesWithASelectorPastTheSecondWordChangeNothing() {
         w(0x070, DeviceStatus.ACKNOWLEDGE | DeviceStatus.DRIVER);
         w(0x024, 0xffff_ffffL);

@@ -86,7 +86,8 @@ final class VmViews {
             sb.append("  ").append(t.device().describe()).append("\n    status: ")
                     .append(DeviceStatus.describe(t.status())).append("\n    ")
                     .append(t.device().counters().entrySet().stream().map(e -> e.getKey() + " " + e.getValue())
-                            .collect(Collectors.joining(", "))).append('\n');
+                            .collect(Collectors.joining(", "))).append(", notify_exits ").append(t.notifyExits())
+                    .append('\n');
         }
         return sb.toString();
     }
