@@ -14,5 +14,6 @@ module javisor.vmm {
     requires java.logging;
     requires jdk.unsupported;
     exports javisor.vmm;
+    exports javisor.vmm.embed;
     provides java.lang.System.LoggerFinder with javisor.vmm.ConsoleLoggerFinder;
 }
