@@ -3,6 +3,7 @@ package javisor.junit;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -13,6 +14,7 @@ import javisor.vmm.embed.Javisor;
 import javisor.vmm.embed.VirtualMachine;
 import javisor.vmm.embed.VmSpec;
 
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -29,17 +31,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 class JavisorVmGuestTest {
     /** Generous: in the KVM box a guest's boot runs under TCG, and JVMs are about ten times slower. */
     private static final Duration PATIENCE = Duration.ofSeconds(60);
-
-    @JavisorVm(kernel = "${javisor.guests.dir}/exit42.elf")
-    VirtualMachine exit42;
-
-    @Test
-    void aFieldGetsAStartedVmThatExitsWithItsCode() throws InterruptedException {
-        assertThat(exit42.await(PATIENCE)).isTrue();
-        assertThat(exit42.consoleText()).isEqualTo("exit42\n");
-        assertThat(exit42.stopReason()).contains(new StopReason.DebugExit(42));
-        assertThat(exit42.name()).isEqualTo("exit42.elf");
-    }
 
     @Test
     void helloSeesItsCommandLineAndMemoryAndPowersOff(
@@ -103,7 +94,7 @@ class JavisorVmGuestTest {
     @Test
     void typedInputReachesTheGuestsUart(@JavisorVm(kernel = "${javisor.guests.dir}/uart_echo.elf") VirtualMachine vm,
                                         Javisor javisor) throws Exception {
-        assertThat(javisor.vms()).containsExactly(vm);
+        assertThat(javisor.vms()).as("the test's hypervisor holds its VMs").containsExactly(vm);
         assertThat(vm.awaitConsole("type a line", PATIENCE)).as(vm.consoleText()).isTrue();
         vm.type("ab\n");
         assertThat(vm.await(PATIENCE)).isTrue();
@@ -111,17 +102,32 @@ class JavisorVmGuestTest {
         assertThat(vm.stopReason()).contains(new StopReason.DebugExit(0xc3));
     }
 
-    @Test
-    void aSecondVmFromTheInjectedHypervisorTakesTheNextFreeId(Javisor javisor) throws InterruptedException {
-        // exit42 (the field) has id 1; a VM made in the test gets 2 and the extension closes it too.
-        VirtualMachine spin = javisor.boot(VmSpec.kernel(java.nio.file.Path.of(
-                JavisorExtension.expand("${javisor.guests.dir}/spin.elf", "test"))).withMemoryMiB(4));
-        assertThat(spin.id()).isEqualTo(2);
-        assertThat(spin.awaitConsole("spinning", PATIENCE)).isTrue();
-        assertThat(spin.state()).isEqualTo(VmState.RUNNING);
-        spin.stop();
-        assertThat(spin.stopReason()).contains(new StopReason.Stopped("vm stop"));
-        spin.close();
-        assertThat(javisor.vms()).containsExactly(exit42);
+    /** A field: its VM is booted before each test of the class that declares it. */
+    @Nested
+    class InAField {
+        @JavisorVm(kernel = "${javisor.guests.dir}/exit42.elf")
+        VirtualMachine exit42;
+
+        @Test
+        void aFieldGetsAStartedVmThatExitsWithItsCode() throws InterruptedException {
+            assertThat(exit42.await(PATIENCE)).isTrue();
+            assertThat(exit42.consoleText()).isEqualTo("exit42\n");
+            assertThat(exit42.stopReason()).contains(new StopReason.DebugExit(42));
+            assertThat(exit42.name()).isEqualTo("exit42.elf");
+        }
+
+        @Test
+        void aSecondVmFromTheInjectedHypervisorTakesTheNextFreeId(Javisor javisor) throws InterruptedException {
+            // exit42 (the field) has id 1; a VM made in the test gets 2 and the extension closes it too.
+            VirtualMachine spin = javisor.boot(VmSpec.kernel(Path.of(
+                    JavisorExtension.expand("${javisor.guests.dir}/spin.elf", "test"))).withMemoryMiB(4));
+            assertThat(spin.id()).isEqualTo(2);
+            assertThat(spin.awaitConsole("spinning", PATIENCE)).isTrue();
+            assertThat(spin.state()).isEqualTo(VmState.RUNNING);
+            spin.stop();
+            assertThat(spin.stopReason()).contains(new StopReason.Stopped("vm stop"));
+            spin.close();
+            assertThat(javisor.vms()).containsExactly(exit42);
+        }
     }
 }
