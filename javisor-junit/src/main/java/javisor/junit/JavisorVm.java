@@ -34,24 +34,46 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Documented
 @ExtendWith(JavisorExtension.class)
 public @interface JavisorVm {
-    /** The kernel image to boot (Multiboot, ELF, bzImage, vmlinux, raw), as {@code javisor run --kernel}. */
+    /**
+     * The kernel image to boot (Multiboot, ELF, bzImage, vmlinux, raw), as {@code javisor run --kernel}.
+     *
+     * @return its path; empty for none
+     */
     String kernel() default "";
 
-    /** The kernel command line; for {@link #kernel()} only. */
+    /**
+     * The kernel command line; for {@link #kernel()} only.
+     *
+     * @return the command line; empty for none
+     */
     String cmdline() default "";
 
-    /** The number of vCPUs; for {@link #kernel()} only. */
+    /**
+     * The number of vCPUs; for {@link #kernel()} only.
+     *
+     * @return 1 to the host's KVM limit
+     */
     int cpus() default 1;
 
-    /** RAM in MiB, at guest-physical 0; for {@link #kernel()} only. */
+    /**
+     * RAM in MiB, at guest-physical 0; for {@link #kernel()} only.
+     *
+     * @return 2 or more
+     */
     long memoryMiB() default 128;
 
-    /** A TOML config file (AxVisor's schema), as {@code javisor run CONFIG.toml}, instead of a kernel. */
+    /**
+     * A TOML config file (AxVisor's schema), as {@code javisor run CONFIG.toml}, instead of a kernel.
+     *
+     * @return its path; empty for none
+     */
     String config() default "";
 
     /**
      * Whether the VM is started before the test; false gives it LOADED, for a test that sets a hypercall hook or
      * watches the boot from its first instruction.
+     *
+     * @return whether to start it
      */
     boolean start() default true;
 }

@@ -19,13 +19,21 @@ public interface HypercallHook {
     /**
      * Carries out hypercall {@code nr} made by vCPU {@code vcpuId} of VM {@code vmId}.
      *
-     * @param args the six argument registers (RDI, RSI, RDX, RCX, R8, R9), cut to 32 bits for a 32-bit guest
+     * @param vmId   the calling VM's id
+     * @param vcpuId the calling vCPU's id
+     * @param nr     the hypercall number, {@link #FIRST} to {@link #LAST}
+     * @param args   the six argument registers (RDI, RSI, RDX, RCX, R8, R9), cut to 32 bits for a 32-bit guest
      * @return the guest's RAX: 0 or positive for success, a negated errno for failure (docs/hypercalls.md)
      * @throws RuntimeException to stop the VM: it stops with a host error naming the exception
      */
     long handle(long vmId, int vcpuId, long nr, long[] args);
 
-    /** Whether {@code nr} is in the embedder's range. */
+    /**
+     * Whether {@code nr} is in the embedder's range.
+     *
+     * @param nr a hypercall number
+     * @return true for {@link #FIRST} to {@link #LAST}
+     */
     static boolean embedders(long nr) {
         return nr >= FIRST && nr <= LAST;
     }

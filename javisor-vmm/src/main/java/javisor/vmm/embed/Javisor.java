@@ -56,6 +56,8 @@ public final class Javisor implements AutoCloseable {
      * Why KVM cannot be used here (no {@code /dev/kvm}, no permission, a missing capability), or empty when
      * {@link #start()} can succeed. Asks the device the system property {@code javisor.kvm.device} names, else
      * {@code /dev/kvm}.
+     *
+     * @return the reason, or empty
      */
     public static Optional<String> unavailabilityCause() {
         try {
@@ -69,6 +71,7 @@ public final class Javisor implements AutoCloseable {
     /**
      * Opens KVM and starts a hypervisor with no VMs.
      *
+     * @return the hypervisor; close it to release KVM and every VM
      * @throws VirtualizationUnavailableException if KVM cannot be used, saying why and what to fix
      */
     public static Javisor start() {
@@ -80,6 +83,8 @@ public final class Javisor implements AutoCloseable {
      * Builds the VM {@code spec} describes, LOADED (not running): its memory, vCPUs and devices exist and its
      * images are loaded, so every error of the config or the images shows here, before anything runs.
      *
+     * @param spec what to build
+     * @return the VM, LOADED
      * @throws ConfigException    if a value of the spec is out of range
      * @throws VmCreateException  if the VM cannot be built (an image is missing or does not fit, KVM refused)
      * @throws VmmException       if the spec's VM id is already used by a VM of this hypervisor
@@ -102,6 +107,8 @@ public final class Javisor implements AutoCloseable {
     /**
      * {@link #create} and {@link VirtualMachine#start()} in one; if the start fails the VM is released.
      *
+     * @param spec what to build
+     * @return the VM, RUNNING (or already stopped, for a guest that ends at once)
      * @throws ConfigException    if a value of the spec is out of range
      * @throws VmCreateException  if the VM cannot be built
      * @throws VmmException       if the VM id is taken
@@ -117,7 +124,11 @@ public final class Javisor implements AutoCloseable {
         }
     }
 
-    /** The VMs made here and not yet closed, by id. */
+    /**
+     * The VMs made here and not yet closed.
+     *
+     * @return them, by id
+     */
     public List<VirtualMachine> vms() {
         List<VirtualMachine> out = new ArrayList<>(vms.values());
         out.sort((a, b) -> Long.compare(a.id(), b.id()));
@@ -127,6 +138,8 @@ public final class Javisor implements AutoCloseable {
     /**
      * The inter-VM channels of every VM, as {@code ivc list} shows them: publisher, key, size, where each
      * participant maps it, and how many notifications went through it.
+     *
+     * @return a snapshot of each channel
      */
     public List<IvcChannelInfo> ivcChannels() {
         return vmm.ivcChannels();

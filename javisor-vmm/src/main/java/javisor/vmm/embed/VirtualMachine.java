@@ -45,12 +45,20 @@ public final class VirtualMachine implements AutoCloseable {
         this.console = console;
     }
 
-    /** The VM id: the config's, or the lowest that was free for a kernel spec. */
+    /**
+     * The VM id: the config's, or the lowest that was free for a kernel spec.
+     *
+     * @return the id
+     */
     public long id() {
         return id;
     }
 
-    /** The VM's name: the config's, the kernel file's, or {@link VmSpec#withName}'s. */
+    /**
+     * The VM's name: the config's, the kernel file's, or {@link VmSpec#withName}'s.
+     *
+     * @return the name
+     */
     public String name() {
         return name;
     }
@@ -87,6 +95,10 @@ public final class VirtualMachine implements AutoCloseable {
      * Asks the guest to shut down, as the ACPI power button does, and waits up to {@code timeout} for it to power
      * off; then stops it as {@link #stop()} does. True if the guest shut down by itself (a guest without ACPI,
      * or that ignores the button, does not).
+     *
+     * @param timeout how long the guest has
+     * @return whether it powered off by itself
+     * @throws InterruptedException if interrupted while waiting
      */
     public boolean shutdown(Duration timeout) throws InterruptedException {
         return vmm.stopGracefully(open(), timeout);
@@ -111,25 +123,39 @@ public final class VirtualMachine implements AutoCloseable {
      * Waits until the VM has stopped (the guest powered off, exited, failed, or was stopped), up to
      * {@code timeout}; true if it did. A VM that reboots on reset is waited for across the reboot only if the
      * reboot has not begun when this looks.
+     *
+     * @param timeout how long to wait at most
+     * @return whether it stopped
+     * @throws InterruptedException if interrupted while waiting
      */
     public boolean await(Duration timeout) throws InterruptedException {
         return vmm.await(open(), timeout);
     }
 
-    /** The lifecycle state now. */
+    /**
+     * The lifecycle state now.
+     *
+     * @return the state
+     */
     public VmState state() {
         return current().state();
     }
 
     /**
      * Why the VM last stopped: {@link StopReason.PowerOff}, {@link StopReason.DebugExit} with the code the guest
-     * wrote to port 0xf4, {@link StopReason.GuestFailure} with the registers, ...; empty if it has not stopped.
+     * wrote to port 0xf4, {@link StopReason.GuestFailure} with the registers, ...
+     *
+     * @return the reason, or empty if it has not stopped
      */
     public Optional<StopReason> stopReason() {
         return Optional.ofNullable(current().stopReason());
     }
 
-    /** The VM's numbers now: state, uptime, exits by kind and vCPU, memory, stop reason. */
+    /**
+     * The VM's numbers now: state, uptime, exits by kind and vCPU, memory, stop reason.
+     *
+     * @return a snapshot
+     */
     public VmMetrics metrics() {
         Vm vm = current();
         VmInfo info = vmm.info(open());
@@ -138,7 +164,9 @@ public final class VirtualMachine implements AutoCloseable {
     }
 
     /**
-     * The console output kept so far (the last 4 MiB since the VM was created, across restarts), as UTF-8 text.
+     * The console output kept so far (the last 4 MiB since the VM was created, across restarts).
+     *
+     * @return it, decoded as UTF-8
      */
     public String consoleText() {
         return console.text();
@@ -147,6 +175,11 @@ public final class VirtualMachine implements AutoCloseable {
     /**
      * Waits until the console output contains {@code text}, the VM stops, or {@code timeout} passes; true if the
      * text came. For a test or a program that drives a guest step by step.
+     *
+     * @param text what to wait for
+     * @param timeout how long to wait at most
+     * @return whether the output contains it
+     * @throws InterruptedException if interrupted while waiting
      */
     public boolean awaitConsole(String text, Duration timeout) throws InterruptedException {
         Objects.requireNonNull(text, "text");
@@ -157,6 +190,8 @@ public final class VirtualMachine implements AutoCloseable {
      * A stream of the console output, from the oldest byte kept: reads block until the guest writes, and the
      * stream ends once the VM has stopped (or is closed) and everything it wrote has been read. Each call gives a
      * reader of its own. A reader more than 4 MiB behind the guest skips ahead (the guest never waits for it).
+     *
+     * @return a new stream
      */
     public InputStream consoleOutput() {
         return console.reader(this::stoppedOrClosed);
@@ -166,6 +201,8 @@ public final class VirtualMachine implements AutoCloseable {
      * A stream to the console's input: what is written goes to the guest's UART receive FIFO as fast as the guest
      * empties it (and to its virtio console ports), as typed at a terminal; bytes a guest leaves unread for about
      * 200 ms are dropped, as a real UART's overrun drops them.
+     *
+     * @return a stream; closing it does nothing
      */
     public OutputStream consoleInput() {
         return new OutputStream() {
@@ -188,7 +225,12 @@ public final class VirtualMachine implements AutoCloseable {
         };
     }
 
-    /** Types {@code text} (UTF-8) to the console's input, as {@link #consoleInput()} does. */
+    /**
+     * Types text to the console's input, as {@link #consoleInput()} does.
+     *
+     * @param text what to type, sent as UTF-8
+     * @throws InterruptedException if interrupted while waiting for the guest to take it
+     */
     public void type(String text) throws InterruptedException {
         vmm.console(open()).type(text.getBytes(StandardCharsets.UTF_8));
     }
@@ -197,19 +239,29 @@ public final class VirtualMachine implements AutoCloseable {
      * Gives this VM's hypercalls of the embedder's range ({@link HypercallHook#FIRST} to {@link HypercallHook#LAST},
      * docs/hypercalls.md) to {@code hook} from now on; null gives them {@code -ENOSYS} again. Set it before
      * {@link #start()} for calls the guest makes as it boots. The hook runs on the calling vCPU's thread.
+     *
+     * @param hook the hook, or null for none
      */
     public void onHypercall(HypercallHook hook) {
         open();
         javisor.hook(id, hook);
     }
 
-    /** The inter-VM channels this VM publishes or subscribes to. */
+    /**
+     * The inter-VM channels this VM publishes or subscribes to.
+     *
+     * @return a snapshot of each
+     */
     public List<IvcChannelInfo> ivcChannels() {
         return javisor.ivcChannels().stream()
                 .filter(c -> c.publisherId() == id || c.subscriberAddresses().containsKey(id)).toList();
     }
 
-    /** Whether {@link #close()} has run. */
+    /**
+     * Whether {@link #close()} has run.
+     *
+     * @return true once closed
+     */
     public boolean isClosed() {
         return closed;
     }

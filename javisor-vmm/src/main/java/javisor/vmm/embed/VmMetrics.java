@@ -29,7 +29,12 @@ public record VmMetrics(VmState state, Duration uptime, long exitsTotal, Map<Exi
         vcpuExits = vcpuExits.stream().map(Map::copyOf).toList();
     }
 
-    /** The exits of one kind, summed over the vCPUs (0 if there were none). */
+    /**
+     * The exits of one kind, summed over the vCPUs.
+     *
+     * @param kind the kind of exit
+     * @return how many, 0 if there were none
+     */
     public long exits(ExitCounters.Kind kind) {
         return exits.getOrDefault(kind, 0L);
     }

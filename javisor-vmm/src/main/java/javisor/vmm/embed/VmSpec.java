@@ -50,6 +50,9 @@ public final class VmSpec {
      * A VM that boots {@code kernel} with no firmware: Multiboot, ELF (32- or 64-bit), a Linux bzImage or vmlinux,
      * else a raw image entered at 1 MiB in real mode. One vCPU and {@link #DEFAULT_MEMORY_MIB} MiB of RAM at
      * guest-physical 0 unless changed; the VM is named after the file and gets the lowest free VM id.
+     *
+     * @param kernel the image file; a relative path is taken from the working directory
+     * @return the spec
      */
     public static VmSpec kernel(Path kernel) {
         Objects.requireNonNull(kernel, "kernel");
@@ -62,6 +65,8 @@ public final class VmSpec {
      * relative to the file's folder, or in the Javisor jar for {@code image_location = "memory"}. Its VM id is the
      * config's.
      *
+     * @param file the config file
+     * @return the spec
      * @throws ConfigException if the file cannot be read or is not a valid config, naming the line
      */
     public static VmSpec config(Path file) {
@@ -73,6 +78,8 @@ public final class VmSpec {
      * The VM a TOML config's text describes; relative paths in it (images, disks) are taken from the working
      * directory, and {@code image_location = "memory"} images from the Javisor jar.
      *
+     * @param toml the config's text
+     * @return the spec
      * @throws ConfigException if the text is not a valid config, naming the line
      */
     public static VmSpec config(String toml) {
@@ -84,31 +91,60 @@ public final class VmSpec {
         return new VmSpec(null, Optional.empty(), Optional.empty(), 0, 0, Optional.empty(), c, images);
     }
 
-    /** This kernel spec with the kernel command line {@code cmdline} (Multiboot's, or Linux's). */
+    /**
+     * This kernel spec with a kernel command line.
+     *
+     * @param cmdline the command line (Multiboot's, or Linux's)
+     * @return a new spec
+     * @throws IllegalStateException for a config spec
+     */
     public VmSpec withCmdline(String cmdline) {
         requireKernel("withCmdline");
         return new VmSpec(kernel, initrd, Optional.of(cmdline), cpus, memoryMiB, name, null, images);
     }
 
-    /** This kernel spec with an initial ramdisk (a Linux initrd, or a Multiboot module). */
+    /**
+     * This kernel spec with an initial ramdisk.
+     *
+     * @param initrd the file: a Linux initrd, or a Multiboot module
+     * @return a new spec
+     * @throws IllegalStateException for a config spec
+     */
     public VmSpec withInitrd(Path initrd) {
         requireKernel("withInitrd");
         return new VmSpec(kernel, Optional.of(initrd), cmdline, cpus, memoryMiB, name, null, images);
     }
 
-    /** This kernel spec with {@code cpus} vCPUs (1 to the host's KVM limit). */
+    /**
+     * This kernel spec with another number of vCPUs.
+     *
+     * @param cpus 1 to the host's KVM limit
+     * @return a new spec
+     * @throws IllegalStateException for a config spec
+     */
     public VmSpec withCpus(int cpus) {
         requireKernel("withCpus");
         return new VmSpec(kernel, initrd, cmdline, cpus, memoryMiB, name, null, images);
     }
 
-    /** This kernel spec with {@code memoryMiB} MiB of RAM at guest-physical 0 (2 MiB or more). */
+    /**
+     * This kernel spec with another amount of RAM at guest-physical 0.
+     *
+     * @param memoryMiB in MiB, 2 or more
+     * @return a new spec
+     * @throws IllegalStateException for a config spec
+     */
     public VmSpec withMemoryMiB(long memoryMiB) {
         requireKernel("withMemoryMiB");
         return new VmSpec(kernel, initrd, cmdline, cpus, memoryMiB, name, null, images);
     }
 
-    /** This spec with the VM named {@code name} (shown in logs and messages) instead of its default. */
+    /**
+     * This spec with the VM named otherwise than by default.
+     *
+     * @param name the VM's name, shown in logs and messages
+     * @return a new spec
+     */
     public VmSpec withName(String name) {
         return new VmSpec(kernel, initrd, cmdline, cpus, memoryMiB, Optional.of(name), config, images);
     }
