@@ -35,10 +35,13 @@ final class Session {
         if (javisor == null) {
             return;
         }
-        for (VirtualMachine vm : vms) {
-            vm.close();
+        try {
+            for (VirtualMachine vm : vms) {
+                vm.close();
+            }
+        } finally {
+            javisor.close(); // whatever a VM's close threw, the hypervisor and the rest go
         }
-        javisor.close();
         List<String> left = new ArrayList<>();
         long fds = kvmFds();
         if (fds != kvmFdsBefore) {

@@ -1,8 +1,10 @@
 package javisor.junit;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
@@ -10,6 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import javisor.vcpu.ExitCounters;
 import javisor.vm.StopReason;
 import javisor.vm.VmState;
+import javisor.vm.ivc.IvcChannelInfo;
 import javisor.vmm.embed.Javisor;
 import javisor.vmm.embed.VirtualMachine;
 import javisor.vmm.embed.VmSpec;
@@ -20,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 /**
  * Real guests booted through {@link JavisorVm} on real KVM: what the guests print and how they stop, the library's
@@ -100,6 +104,36 @@ class JavisorVmGuestTest {
         assertThat(vm.await(PATIENCE)).isTrue();
         assertThat(vm.consoleText()).contains("uart_echo: got \"ab\", sum 0xc3");
         assertThat(vm.stopReason()).contains(new StopReason.DebugExit(0xc3));
+    }
+
+    /** {@code guests/configs/NAME} with its command line replaced and its image path made absolute. */
+    private static VmSpec guestConfig(String name, String cmdline) throws IOException {
+        Path guests = Path.of(System.getProperty("javisor.guests.dir")).toAbsolutePath();
+        String text = Files.readString(Path.of(System.getProperty("javisor.root"), "guests", "configs", name))
+                .replaceAll("cmdline = \".*\"", "cmdline = \"" + cmdline + "\"")
+                .replace("\"../target/guests/", "\"" + guests + "/");
+        return VmSpec.config(text);
+    }
+
+    @Test
+    void bothEndsOfAnIvcChannelSeeItWithTheOtherEnd(Javisor javisor) throws Exception {
+        // The publisher stops half-way and halts, so the channel stays up until the test ends.
+        VirtualMachine pub = javisor.boot(guestConfig("hc_ivc_pub.toml", "key=0x4a56 gsi=5 stall"));
+        VirtualMachine sub = javisor.boot(guestConfig("hc_ivc_sub.toml", "pub=1 key=0x4a56 gsi=5 timeout=60000"));
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        while (sub.ivcChannels().isEmpty()) {
+            assertThat(System.nanoTime()).as("the subscriber never subscribed").isLessThan(deadline);
+            Thread.sleep(5);
+        }
+        IvcChannelInfo c = sub.ivcChannels().getFirst();
+        assertThat(c.publisherId()).isEqualTo(pub.id());
+        assertThat(c.key()).isEqualTo(0x4a56);
+        assertThat(c.subscriberAddresses()).containsOnlyKeys(sub.id());
+        assertThat(c.size()).isEqualTo(0x10_1000); // 4 KiB of control block and 1 MiB of data
+        // Snapshots: compare what does not move (the notification count could).
+        assertThat(pub.ivcChannels()).extracting(IvcChannelInfo::publisherId, IvcChannelInfo::key)
+                .containsExactly(tuple(pub.id(), 0x4a56L));
+        assertThat(javisor.ivcChannels()).hasSize(1);
     }
 
     /** A field: its VM is booted before each test of the class that declares it. */
