@@ -25,7 +25,7 @@ import javisor.vmm.embed.VmSpec;
  *
  * Without {@code --kernel} it boots the demo guest bundled in Javisor's jar ({@code hello.elf}), which prints what
  * it was handed and powers off. With {@code --until TEXT} it stops the VM once a console line contains TEXT.
- * Exit status: 0 when the VM ended as asked, 1 when the guest failed, 2 for bad arguments.
+ * Exit status: 0 when the VM ended as asked, 1 when the guest failed, 2 for bad arguments, 3 without KVM.
  */
 public final class EmbeddedHello {
     /** The demo guest from Javisor's jar: {@code image_location = "memory"} finds it there, no file needed. */
@@ -73,6 +73,11 @@ public final class EmbeddedHello {
         if (args.length % 2 != 0 || cmdline != null && kernel == null) {
             out.println("usage: EmbeddedHello [--kernel FILE [--cmdline TEXT]] [--until TEXT]");
             return 2;
+        }
+        var noKvm = Javisor.unavailabilityCause(); // asked first, so the user reads what to fix, not a stack trace
+        if (noKvm.isPresent()) {
+            out.println("KVM is not usable here: " + noKvm.get());
+            return 3;
         }
         VmSpec spec = kernel == null ? VmSpec.config(BUNDLED_HELLO) : VmSpec.kernel(Path.of(kernel));
         if (cmdline != null) {
