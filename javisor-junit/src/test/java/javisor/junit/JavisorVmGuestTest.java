@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
@@ -32,6 +33,7 @@ import static org.assertj.core.api.Assertions.tuple;
  */
 @Timeout(120)
 @Tag("kvm")
+@ExtendWith(JavisorExtension.class) // for the tests that take only a Javisor, with no @JavisorVm to register it
 class JavisorVmGuestTest {
     /** Generous: in the KVM box a guest's boot runs under TCG, and JVMs are about ten times slower. */
     private static final Duration PATIENCE = Duration.ofSeconds(60);
