@@ -13,6 +13,7 @@ import javisor.vcpu.ExitCounters;
 import javisor.vm.StopReason;
 import javisor.vm.VmState;
 import javisor.vm.ivc.IvcChannelInfo;
+import javisor.vmm.VmmException;
 import javisor.vmm.embed.Javisor;
 import javisor.vmm.embed.VirtualMachine;
 import javisor.vmm.embed.VmSpec;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
 /**
@@ -153,7 +155,7 @@ class JavisorVmGuestTest {
         }
 
         @Test
-        void aSecondVmFromTheInjectedHypervisorTakesTheNextFreeId(Javisor javisor) throws InterruptedException {
+        void aSecondVmFromTheInjectedHypervisorTakesTheNextFreeId(Javisor javisor) throws Exception {
             // exit42 (the field) has id 1; a VM made in the test gets 2 and the extension closes it too.
             VirtualMachine spin = javisor.boot(VmSpec.kernel(Path.of(
                     JavisorExtension.expand("${javisor.guests.dir}/spin.elf", "test"))).withMemoryMiB(4));
@@ -164,6 +166,10 @@ class JavisorVmGuestTest {
             assertThat(spin.stopReason()).contains(new StopReason.Stopped("vm stop"));
             spin.close();
             assertThat(javisor.vms()).containsExactly(exit42);
+            assertThat(spin.isClosed()).isTrue();
+            assertThatThrownBy(spin::state).isInstanceOf(VmmException.class).hasMessage("VM 2 (spin.elf) is closed");
+            assertThat(spin.consoleOutput().readAllBytes()).as("a closed VM's console ends after what it kept")
+                    .asString(StandardCharsets.UTF_8).isEqualTo("spinning\n");
         }
     }
 }
