@@ -160,7 +160,8 @@ class JavisorVmGuestTest {
             VirtualMachine spin = javisor.boot(VmSpec.kernel(Path.of(
                     JavisorExtension.expand("${javisor.guests.dir}/spin.elf", "test"))).withMemoryMiB(4));
             assertThat(spin.id()).isEqualTo(2);
-            assertThat(spin.awaitConsole("spinning", PATIENCE)).isTrue();
+            // The whole line: a stop between the UART writes of "spinning" and of its newline would cut it.
+            assertThat(spin.awaitConsole("spinning\n", PATIENCE)).isTrue();
             assertThat(spin.state()).isEqualTo(VmState.RUNNING);
             spin.stop();
             assertThat(spin.stopReason()).contains(new StopReason.Stopped("vm stop"));
