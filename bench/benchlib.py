@@ -523,3 +523,12 @@ def shell_available(javisor_cmd):
         return True, r.stdout.decode(errors="replace")
     why = (r.stderr or r.stdout).decode(errors="replace").strip().splitlines()
     return False, f"`javisor shell --help` exited with {r.returncode}" + (f": {why[0]}" if why else "")
+
+
+def thp_setting():
+    """The host's transparent huge page mode, as /sys shows it (the bracketed word is the one in force)."""
+    try:
+        with open("/sys/kernel/mm/transparent_hugepage/enabled") as f:
+            return f.read().strip()
+    except OSError:
+        return "unknown (no /sys/kernel/mm/transparent_hugepage)"

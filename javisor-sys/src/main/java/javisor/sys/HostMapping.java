@@ -35,6 +35,60 @@ public final class HostMapping implements AutoCloseable {
         return new HostMapping(address, size, true);
     }
 
+    /** Which pages back anonymous memory: what a VM's {@code huge_pages} asks for its RAM. */
+    public enum PageSize {
+        /**
+         * 4 KiB pages only (MADV_NOHUGEPAGE): memory grows by what the guest touches, even where the host's
+         * transparent huge pages are "always", which would give a 2 MiB page for the first 4 KiB touched.
+         */
+        SMALL,
+        /** Transparent huge pages where the host has them (MADV_HUGEPAGE): fewer TLB misses, more memory. */
+        TRANSPARENT,
+        /** 2 MiB pages from the host's hugetlbfs pool (MAP_HUGETLB), reserved by {@code vm.nr_hugepages}. */
+        HUGETLB_2M
+    }
+
+    /**
+     * As {@link #anonymous(long)}, backed by {@code pages}. A 2 MiB mapping needs a multiple of 2 MiB and free
+     * pages in the host's pool: without them mmap fails with ENOMEM, which the message explains.
+     */
+    public static HostMapping anonymous(long size, PageSize pages) {
+        return switch (pages) {
+            case SMALL, TRANSPARENT -> {
+                HostMapping m = anonymous(size);
+                try {
+                    LibC.madvise(m.hostAddress(), size,
+                            pages == PageSize.SMALL ? LibC.MADV_NOHUGEPAGE : LibC.MADV_HUGEPAGE);
+                } catch (NativeException e) {
+                    // A kernel without transparent huge pages refuses the advice (EINVAL): it has only 4 KiB pages
+                    // anyway, which is what SMALL wants and the best TRANSPARENT can get.
+                    if (e.errno() != Errno.EINVAL) {
+                        m.close();
+                        throw e;
+                    }
+                }
+                yield m;
+            }
+            case HUGETLB_2M -> {
+                requirePositive(size);
+                if (size % (2 << 20) != 0) {
+                    throw new IllegalArgumentException("2 MiB huge pages need a size that is a multiple of 2 MiB, "
+                            + "got " + size + " bytes");
+                }
+                long address;
+                try {
+                    address = LibC.mmap(0, size, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_PRIVATE
+                            | LibC.MAP_ANONYMOUS | LibC.MAP_HUGETLB | LibC.MAP_HUGE_2MB, -1, 0);
+                } catch (NativeException e) {
+                    throw new NativeException("mmap of " + (size >> 20) + " MiB in 2 MiB huge pages (the host "
+                            + "has too few free: see HugePages_Free in /proc/meminfo, raise vm.nr_hugepages)",
+                            e.errno());
+                }
+                yield new HostMapping(address, size, true);
+            }
+        };
+    }
+
     /** A shared mapping of {@code size} bytes of {@code fd} from {@code offset} (a file or a memfd). */
     public static HostMapping sharedFile(int fd, long offset, long size, boolean writable) {
         requirePositive(size);

@@ -49,6 +49,7 @@ public final class LibC {
     private static final long SYS_POLL = 7;
     private static final long SYS_MMAP = 9;
     private static final long SYS_MUNMAP = 11;
+    private static final long SYS_MADVISE = 28;
     private static final long SYS_RT_SIGPROCMASK = 14;
     private static final long SYS_IOCTL = 16;
     private static final long SYS_PREAD64 = 17;
@@ -97,6 +98,12 @@ public final class LibC {
     public static final int MAP_PRIVATE = 0x02;
     public static final int MAP_ANONYMOUS = 0x20;
     public static final int MAP_NORESERVE = 0x4000;
+    /** Back the mapping with hugetlbfs pages; with {@link #MAP_HUGE_2MB}, pages of 2 MiB. */
+    public static final int MAP_HUGETLB = 0x40000;
+    /** log2(2 MiB) in the bits MAP_HUGE_SHIFT (26) names. */
+    public static final int MAP_HUGE_2MB = 21 << 26;
+    public static final int MADV_HUGEPAGE = 14;
+    public static final int MADV_NOHUGEPAGE = 15;
 
     public static final int SIG_BLOCK = 0;
     private static final int SIG_SETMASK = 2;
@@ -282,6 +289,11 @@ public final class LibC {
             throw new NativeException("mmap", (int) -r);
         }
         return r;
+    }
+
+    /** madvise(2): {@code advice} for the pages of {@code [addr, addr + length)}. */
+    public static void madvise(long addr, long length, int advice) {
+        check(syscall(SYS_MADVISE, addr, length, advice, 0, 0, 0), "madvise");
     }
 
     public static void munmap(long addr, long length) {

@@ -169,7 +169,11 @@ public final class VmBuilder {
 
     private static HostMapping backing(MemoryRegionConfig r, VmConfig config, String who) {
         if (r.mapType() != MappingKind.MAP_RESERVED) {
-            return HostMapping.anonymous(r.size());
+            return HostMapping.anonymous(r.size(), switch (config.kernel().hugePages()) {
+                case NONE -> HostMapping.PageSize.SMALL;
+                case TRANSPARENT -> HostMapping.PageSize.TRANSPARENT;
+                case HUGETLB_2M -> HostMapping.PageSize.HUGETLB_2M;
+            });
         }
         Path file = config.resolve(r.backing().orElseThrow(() -> new VmCreateException(who
                 + ": memory region at 0x" + Long.toHexString(r.gpa()) + " is MapReserved but names no backing")));

@@ -5,12 +5,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 import java.util.regex.Pattern;
 
 import javisor.sys.LibC;
@@ -22,6 +24,7 @@ import javisor.vm.config.BaseConfig;
 import javisor.vm.config.ConfigException;
 import javisor.vm.config.LimitsConfig;
 import javisor.vm.config.VmConfig;
+import javisor.vmm.control.ControlServer;
 import javisor.vmm.shell.Shell;
 
 /**
@@ -44,6 +47,9 @@ public final class Cli {
               javisor shell [--config-dir DIR] [CONFIG.toml...]
                                               AxVisor's way: boot the VMs, then a shell to manage them while
                                               they run (commands from standard input when it is not a terminal)
+              javisor serve [--api-sock PATH] [--web [HOST:]PORT] [--web-token-file FILE] [CONFIG.toml...]
+                                              the VMs without a shell, managed through Javisor's multi-VM
+                                              API (README, "The multi-VM API"); until SIGTERM or SIGINT
               javisor firecracker [--api-sock PATH] [--config-file FILE] [--no-api] ...
                                               one microVM driven by Firecracker's REST API on a Unix
                                               socket, or by its JSON config file (javisor firecracker --help)
@@ -61,6 +67,12 @@ public final class Cli {
                                (default: $TMPDIR/javisor-PID)
               --limits FILE    run/shell: the process's [limits] (TOML): each VM gets the smaller of
                                these and its config's own (README, "Limits")
+              --api-sock PATH  shell/serve: also serve the multi-VM API on the Unix socket PATH
+              --web [HOST:]PORT
+                               shell/serve: the API and the web console on TCP (HOST defaults to
+                               127.0.0.1); every request needs the token, printed with the URL
+              --web-token-file FILE
+                               the web console's token is FILE's first line (default: a random one)
               --log LEVEL      log level: error, warning (default), info, debug, trace
             With no CONFIG, --config-dir or --bundled, the build's default set is used.
 
@@ -93,6 +105,8 @@ public final class Cli {
             case "run" -> parseRun(args.subList(1, args.size()), false).map(this::runVms)
                     .orElseGet(() -> helpShown ? ExitStatus.OK : ExitStatus.USAGE);
             case "shell" -> parseRun(args.subList(1, args.size()), true).map(this::runShell)
+                    .orElseGet(() -> helpShown ? ExitStatus.OK : ExitStatus.USAGE);
+            case "serve" -> parseRun(args.subList(1, args.size()), true).map(this::runServe)
                     .orElseGet(() -> helpShown ? ExitStatus.OK : ExitStatus.USAGE);
             case "--help", "-h", "help" -> {
                 out.print(USAGE);
@@ -138,6 +152,13 @@ public final class Cli {
         final List<String> drives = new ArrayList<>();
         final List<String> nets = new ArrayList<>();
         final List<String> vsocks = new ArrayList<>();
+        Optional<Path> apiSocket = Optional.empty();
+        Optional<InetSocketAddress> web = Optional.empty();
+        Optional<Path> webTokenFile = Optional.empty();
+
+        ControlServer.Settings api() {
+            return new ControlServer.Settings(apiSocket, web, webTokenFile);
+        }
     }
 
     private Optional<RunOptions> parseRun(List<String> args, boolean shell) {
@@ -180,6 +201,9 @@ public final class Cli {
                     case "--config-dir" -> o.configDirs.add(Path.of(value));
                     case "--bundled" -> o.bundledSets.add(value);
                     case "--log-dir" -> o.logDir = Path.of(value);
+                    case "--api-sock" -> o.apiSocket = Optional.of(Path.of(value));
+                    case "--web" -> o.web = Optional.of(webAddress(value));
+                    case "--web-token-file" -> o.webTokenFile = Optional.of(Path.of(value));
                     case "--limits" -> {
                         try {
                             o.limits = LimitsConfig.load(Path.of(value));
@@ -198,6 +222,14 @@ public final class Cli {
                 return Optional.empty();
             }
         }
+        if (!shell && o.api().any()) {
+            usageError("--api-sock and --web go with shell or serve");
+            return Optional.empty();
+        }
+        if (o.webTokenFile.isPresent() && o.web.isEmpty()) {
+            usageError("--web-token-file goes with --web");
+            return Optional.empty();
+        }
         if (!shell && o.kernel == null && o.configs.isEmpty() && o.configDirs.isEmpty() && o.bundledSets.isEmpty()) {
             usageError("run needs CONFIG.toml files, --config-dir DIR, --bundled SET or --kernel FILE");
             return Optional.empty();
@@ -209,6 +241,20 @@ public final class Cli {
             return Optional.empty();
         }
         return Optional.of(o);
+    }
+
+    /** {@code --web}'s {@code [HOST:]PORT}; the host defaults to loopback, as nothing else may reach it unasked. */
+    static InetSocketAddress webAddress(String value) {
+        int colon = value.lastIndexOf(':');
+        String host = colon < 0 ? "127.0.0.1" : value.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        if (host.isEmpty()) {
+            throw new IllegalArgumentException("--web expects [HOST:]PORT, got '" + value + "'");
+        }
+        int port = parseIntIn("--web's port", value.substring(colon + 1), 0, 65535);
+        return InetSocketAddress.createUnresolved(host, port);
     }
 
     private static int parseIntIn(String option, String value, int min, int max) {
@@ -224,13 +270,38 @@ public final class Cli {
         }
     }
 
-    private int runVms(RunOptions o) {
+    /** Sets {@code --log}'s level; false (after saying why) when the level is unknown. */
+    private boolean applyLogLevel(RunOptions o) {
         if (o.logLevel != null) {
             try {
                 ConsoleLoggerFinder.setLevel(o.logLevel);
             } catch (IllegalArgumentException e) {
-                return usageError(e.getMessage());
+                usageError(e.getMessage());
+                return false;
             }
+        }
+        return true;
+    }
+
+    /** Whether KVM can run VMs here; when not, says what is missing. */
+    private boolean kvmUsable() {
+        try {
+            Vmm.checkVirtualization();
+            return true;
+        } catch (VirtualizationUnavailableException e) {
+            err.println("javisor: KVM is not usable: " + e.getMessage());
+            return false;
+        }
+    }
+
+    /** Where the shell and serve write each VM's console log: --log-dir, or a folder of this process's. */
+    private static Path logDir(RunOptions o) {
+        return o.logDir != null ? o.logDir : Path.of(System.getProperty("java.io.tmpdir"), "javisor-" + Vmm.pid());
+    }
+
+    private int runVms(RunOptions o) {
+        if (!applyLogLevel(o)) {
+            return ExitStatus.USAGE;
         }
         List<Vmm.VmDefinition> definitions;
         try {
@@ -239,10 +310,7 @@ public final class Cli {
             err.println("javisor: " + e.getMessage());
             return ExitStatus.USAGE;
         }
-        try {
-            Vmm.checkVirtualization();
-        } catch (VirtualizationUnavailableException e) {
-            err.println("javisor: KVM is not usable: " + e.getMessage());
+        if (!kvmUsable()) {
             return ExitStatus.NO_KVM;
         }
         OutputStream console;
@@ -285,30 +353,27 @@ public final class Cli {
      * VM's console goes to its own log file, never into the shell's output; {@code vm console} attaches to it.
      */
     private int runShell(RunOptions o) {
-        if (o.logLevel != null) {
-            try {
-                ConsoleLoggerFinder.setLevel(o.logLevel);
-            } catch (IllegalArgumentException e) {
-                return usageError(e.getMessage());
-            }
+        if (!applyLogLevel(o)) {
+            return ExitStatus.USAGE;
         }
-        try {
-            Vmm.checkVirtualization();
-        } catch (VirtualizationUnavailableException e) {
-            err.println("javisor: KVM is not usable: " + e.getMessage());
+        if (!kvmUsable()) {
             return ExitStatus.NO_KVM;
         }
-        Path logDir = o.logDir != null ? o.logDir
-                : Path.of(System.getProperty("java.io.tmpdir"), "javisor-" + Vmm.pid());
+        Path logDir = logDir(o);
         try {
             Files.createDirectories(logDir);
         } catch (IOException e) {
             err.println("javisor: cannot create the log folder " + logDir + ": " + e.getMessage());
             return ExitStatus.USAGE;
         }
-        try (Vmm vmm = Vmm.init(definitions(o), new ConsoleLogs(logDir), o.limits)) {
+        try (Vmm vmm = Vmm.init(definitions(o), new ConsoleLogs(logDir), o.limits);
+             ControlServer api = serveApi(vmm, o.api())) {
             vmm.start();
+            api.addresses().forEach(a -> err.println("javisor: " + a));
             return Shell.run(vmm, in, out, err, in == System.in && System.console() != null);
+        } catch (IllegalArgumentException e) {
+            err.println("javisor: " + e.getMessage());
+            return ExitStatus.USAGE;
         } catch (VmCreateException | ConfigException | VmmException e) {
             err.println("javisor: " + e.getMessage());
             return ExitStatus.USAGE;
@@ -317,6 +382,92 @@ public final class Cli {
             return ExitStatus.HOST_ERROR;
         }
     }
+
+    /**
+     * {@code javisor serve}: the given VMs (none by default: VMs come through the API) started, and the multi-VM
+     * API served until SIGTERM or SIGINT, which stop every VM first.
+     */
+    private int runServe(RunOptions o) {
+        if (!o.api().any()) {
+            return usageError("serve needs --api-sock PATH or --web [HOST:]PORT");
+        }
+        if (!applyLogLevel(o)) {
+            return ExitStatus.USAGE;
+        }
+        List<Vmm.VmDefinition> definitions;
+        try {
+            definitions = o.kernel == null && o.configs.isEmpty() && o.configDirs.isEmpty()
+                    && o.bundledSets.isEmpty() ? List.of() : definitions(o);
+        } catch (ConfigException | VmCreateException e) {
+            err.println("javisor: " + e.getMessage());
+            return ExitStatus.USAGE;
+        }
+        if (!kvmUsable()) {
+            return ExitStatus.NO_KVM;
+        }
+        Path logDir = logDir(o);
+        Vmm vmm = null;
+        ControlServer api = null;
+        try {
+            Files.createDirectories(logDir);
+            vmm = Vmm.init(definitions, new ConsoleLogs(logDir), o.limits);
+            api = serveApi(vmm, o.api());
+            vmm.start();
+        } catch (IllegalArgumentException | VmCreateException | ConfigException | VmmException | IOException e) {
+            err.println("javisor: " + e.getMessage());
+            closeAll(api, vmm);
+            return ExitStatus.USAGE;
+        }
+        for (String address : api.addresses()) {
+            err.println("javisor: " + address);
+        }
+        err.flush();
+        Vmm served = vmm;
+        ControlServer server = api;
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {
+            served.stopAll("signal");
+            closeAll(server, served);
+            stopped.countDown();
+        }));
+        try {
+            stopped.await(); // the shutdown hook ends the process; this thread only keeps it alive till then
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return ExitStatus.OK;
+    }
+
+    private static void closeAll(ControlServer api, Vmm vmm) {
+        if (api != null) {
+            api.close();
+        }
+        if (vmm != null) {
+            vmm.close();
+        }
+    }
+
+    /** The multi-VM API when the options ask for it; a no-op server otherwise, so callers can always close it. */
+    private ControlServer serveApi(Vmm vmm, ControlServer.Settings settings) {
+        if (!settings.any()) {
+            return NO_SERVER;
+        }
+        ControlServer.Provider provider = ControlServer.provider().orElseThrow(() -> new IllegalArgumentException(
+                "--api-sock and --web need the javisor-api module on the module path: start Javisor with the "
+                        + "javisor launcher, or java -p javisor-api/target/lib -m javisor.vmm/javisor.vmm.Main"));
+        return provider.start(vmm, settings);
+    }
+
+    private static final ControlServer NO_SERVER = new ControlServer() {
+        @Override
+        public List<String> addresses() {
+            return List.of();
+        }
+
+        @Override
+        public void close() {
+        }
+    };
 
     private List<Vmm.VmDefinition> definitions(RunOptions o) {
         List<Vmm.VmDefinition> defs = new ArrayList<>();

@@ -31,7 +31,6 @@ import javisor.vm.VmState;
 import javisor.vm.config.BaseConfig;
 import javisor.vm.config.I8042Reset;
 import javisor.vm.config.LimitsConfig;
-import javisor.vm.config.MemoryRegionConfig;
 import javisor.vm.config.VmConfig;
 import javisor.vm.hypercall.HypercallHook;
 import javisor.vm.ivc.IvcChannelInfo;
@@ -145,7 +144,7 @@ public final class Vmm implements AutoCloseable {
     private synchronized Entry entry(long id) {
         Entry e = vms.get(id);
         if (e == null) {
-            throw new VmmException("no VM with id " + id + (vms.isEmpty() ? " (there are none)"
+            throw new VmmException(VmmException.Kind.NOT_FOUND, "no VM with id " + id + (vms.isEmpty() ? " (there are none)"
                     : " (there are " + vms.keySet() + ")"));
         }
         return e;
@@ -450,8 +449,7 @@ public final class Vmm implements AutoCloseable {
 
     private static VmInfo info(Entry e) {
         Vm vm = e.vm;
-        long memory = e.definition.config().kernel().memoryRegions().stream()
-                .filter(r -> !r.flags().device()).mapToLong(MemoryRegionConfig::size).sum();
+        long memory = e.definition.config().kernel().ramBytes();
         List<Map<ExitCounters.Kind, Long>> perVcpu = new ArrayList<>();
         for (VCpu v : vm.vcpus()) {
             perVcpu.add(v.counters().snapshot());

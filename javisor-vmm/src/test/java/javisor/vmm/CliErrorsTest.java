@@ -42,6 +42,13 @@ class CliErrorsTest {
             "run --kernel k --vsock cid=x,path=v.sock | --vsock: cid: expected a number, got \"x\"",
             "run --kernel k --limits none.toml | --limits: none.toml: no such file",
             "shell --limits none.toml         | --limits: none.toml: no such file",
+            "serve                            | serve needs --api-sock PATH or --web [HOST:]PORT",
+            "serve --log-dir /tmp             | serve needs --api-sock PATH or --web [HOST:]PORT",
+            "run --kernel k --api-sock a.sock | --api-sock and --web go with shell or serve",
+            "serve --web nowhere              | --web's port expects a number, got 'nowhere'",
+            "serve --web 127.0.0.1:70000      | --web's port must be between 0 and 65535, got 70000",
+            "serve --web :80                  | --web expects [HOST:]PORT, got ':80'",
+            "serve --api-sock a --web-token-file t | --web-token-file goes with --web",
     })
     void badCommandLines(String args, String message) {
         CliRun r = CliRun.of(args.split(" "));

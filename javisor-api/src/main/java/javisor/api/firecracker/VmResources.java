@@ -24,6 +24,7 @@ import javisor.vm.config.ConfigException;
 import javisor.vm.config.EmulatedDeviceConfig;
 import javisor.vm.config.EmulatedDeviceType;
 import javisor.vm.config.MacAddress;
+import javisor.vm.config.HugePages;
 import javisor.vm.config.VmConfig;
 import javisor.vm.platform.PlatformLayout;
 
@@ -103,8 +104,9 @@ final class VmResources {
             throw cannot("cpu_template " + complete.cpuTemplate(), "Javisor's CPU models are named in its own "
                     + "config ([base] cpu_template), not Firecracker's static templates");
         }
-        if (!complete.hugePages().equals("None")) {
-            throw cannot("huge_pages " + complete.hugePages(), "Javisor backs guest RAM with 4 KiB pages only");
+        if (complete.hugePages().equals("2M") && complete.memSizeMib() % 2 != 0) {
+            throw new BadRequest("Invalid machine configuration: with huge_pages 2M, mem_size_mib must be a multiple"
+                    + " of 2, got " + complete.memSizeMib() + ".");
         }
         if (complete.memSizeMib() < 2) {
             throw new BadRequest("Invalid machine configuration: mem_size_mib must be 2 or more (the kernel loads at "
@@ -230,7 +232,11 @@ final class VmResources {
         try {
             VmConfig c = VmConfig.forKernel(Path.of(bootSource.kernelImagePath()),
                     Optional.ofNullable(bootSource.initrdPath()).map(Path::of), Optional.of(cmdline),
-                    machine.vcpuCount(), machine.memSizeMib());
+                    machine.vcpuCount(), machine.memSizeMib()).withHugePages(switch (machine.hugePages()) {
+                        case "2M" -> HugePages.HUGETLB_2M;
+                        case "Transparent" -> HugePages.TRANSPARENT;
+                        default -> HugePages.NONE;
+                    });
             for (Drive d : ordered) {
                 c = c.withVirtioDevice("drive " + d.driveId(), d.driveId(), EmulatedDeviceType.VIRTIO_BLK, List.of(),
                         Optional.of(Path.of(d.pathOnHost())), d.readOnly(), Optional.empty(), Optional.empty(),

@@ -13,15 +13,15 @@ import com.fasterxml.jackson.databind.JsonNode;
  * document on one point: a field not among an object's properties is reported, so that an answer holds nothing
  * a client's generated model would not know.
  */
-final class SchemaCheck {
+public final class SchemaCheck {
     private final JsonNode definitions;
 
-    SchemaCheck(JsonNode document) {
+    public SchemaCheck(JsonNode document) {
         this.definitions = document.get("definitions");
     }
 
     /** The problems found, each naming where in the value it is; empty when the value conforms. */
-    List<String> problems(JsonNode value, JsonNode schema) {
+    public List<String> problems(JsonNode value, JsonNode schema) {
         List<String> out = new ArrayList<>();
         check(value, schema, "$", out);
         return out;

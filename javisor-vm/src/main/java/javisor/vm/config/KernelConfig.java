@@ -25,13 +25,15 @@ import javisor.vm.loader.ImageFormat;
  * @param diskPath        a disk image (AxVisor ignores it)
  * @param memoryRegions   the guest RAM, at least one region, no two overlapping; images load into it
  * @param kernelFormat    how to read the kernel image
+ * @param hugePages       the pages that back the RAM ({@code huge_pages}, Javisor's)
  */
 public record KernelConfig(long entryPoint, Path kernelPath, long kernelLoadAddr,
                            Optional<Path> biosPath, OptionalLong biosLoadAddr,
                            Optional<Path> dtbPath, OptionalLong dtbLoadAddr,
                            Optional<Path> ramdiskPath, OptionalLong ramdiskLoadAddr,
                            ImageLocation imageLocation, Optional<String> cmdline, Optional<Path> diskPath,
-                           List<MemoryRegionConfig> memoryRegions, ImageFormat kernelFormat) {
+                           List<MemoryRegionConfig> memoryRegions, ImageFormat kernelFormat,
+                           HugePages hugePages) {
 
     static final String NO_REGIONS = "expected at least one memory region, e.g. [[0x0, 0x1000_0000, 0x7, 0]]";
 
@@ -51,6 +53,7 @@ public record KernelConfig(long entryPoint, Path kernelPath, long kernelLoadAddr
         Objects.requireNonNull(cmdline, "cmdline");
         Objects.requireNonNull(diskPath, "diskPath");
         Objects.requireNonNull(kernelFormat, "kernelFormat");
+        Objects.requireNonNull(hugePages, "hugePages");
         memoryRegions = List.copyOf(memoryRegions);
         Checks.require("kernel_path", Checks.nonEmptyPath(kernelPath));
         for (Optional<Path> p : List.of(biosPath, dtbPath, ramdiskPath, diskPath)) {
@@ -68,6 +71,33 @@ public record KernelConfig(long entryPoint, Path kernelPath, long kernelLoadAddr
             throw new IllegalArgumentException("memory_regions: regions " + o.first() + " and " + o.second()
                     + " overlap");
         });
+        if (hugePages == HugePages.HUGETLB_2M) {
+            for (int i = 0; i < memoryRegions.size(); i++) {
+                MemoryRegionConfig r = memoryRegions.get(i);
+                if (!r.flags().device() && (r.size() % HUGE_2M != 0 || r.gpa() % HUGE_2M != 0)) {
+                    throw new IllegalArgumentException("huge_pages: \"2M\" needs RAM in whole 2 MiB pages, but region "
+                            + i + " is 0x" + Long.toHexString(r.size()) + " bytes at 0x" + Long.toHexString(r.gpa()));
+                }
+            }
+        }
+    }
+
+    private static final long HUGE_2M = 2 << 20;
+
+    /** As the canonical constructor, with 4 KiB pages ({@link HugePages#NONE}). */
+    public KernelConfig(long entryPoint, Path kernelPath, long kernelLoadAddr,
+                        Optional<Path> biosPath, OptionalLong biosLoadAddr,
+                        Optional<Path> dtbPath, OptionalLong dtbLoadAddr,
+                        Optional<Path> ramdiskPath, OptionalLong ramdiskLoadAddr,
+                        ImageLocation imageLocation, Optional<String> cmdline, Optional<Path> diskPath,
+                        List<MemoryRegionConfig> memoryRegions, ImageFormat kernelFormat) {
+        this(entryPoint, kernelPath, kernelLoadAddr, biosPath, biosLoadAddr, dtbPath, dtbLoadAddr, ramdiskPath,
+                ramdiskLoadAddr, imageLocation, cmdline, diskPath, memoryRegions, kernelFormat, HugePages.NONE);
+    }
+
+    /** The guest's RAM: the memory regions that are not device memory, summed, in bytes. */
+    public long ramBytes() {
+        return memoryRegions.stream().filter(r -> !r.flags().device()).mapToLong(MemoryRegionConfig::size).sum();
     }
 
     /**

@@ -105,8 +105,7 @@ public record LimitsConfig(long memoryMib, int vcpus, long ivcBytes, long consol
         if (cpus > vcpus) {
             return Optional.of(cpus + " vCPUs is over the limit vcpus = " + vcpus);
         }
-        long ram = config.kernel().memoryRegions().stream().filter(r -> !r.flags().device())
-                .mapToLong(MemoryRegionConfig::size).sum();
+        long ram = config.kernel().ramBytes();
         if (ram > memoryMib << 20) {
             return Optional.of(mib(ram) + " of memory is over the limit memory_mib = " + memoryMib);
         }

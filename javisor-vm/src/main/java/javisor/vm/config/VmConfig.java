@@ -40,6 +40,15 @@ public record VmConfig(Optional<Path> source, BaseConfig base, KernelConfig kern
         this(source, base, kernel, devices, LimitsConfig.DEFAULT);
     }
 
+    /** This config with its RAM backed by {@code pages}; IllegalArgumentException when the regions do not fit them. */
+    public VmConfig withHugePages(HugePages pages) {
+        KernelConfig k = kernel;
+        return new VmConfig(source, base, new KernelConfig(k.entryPoint(), k.kernelPath(), k.kernelLoadAddr(),
+                k.biosPath(), k.biosLoadAddr(), k.dtbPath(), k.dtbLoadAddr(), k.ramdiskPath(), k.ramdiskLoadAddr(),
+                k.imageLocation(), k.cmdline(), k.diskPath(), k.memoryRegions(), k.kernelFormat(), pages), devices,
+                limits);
+    }
+
     /** This config with {@code limits}. */
     public VmConfig withLimits(LimitsConfig limits) {
         return new VmConfig(source, base, kernel, devices, limits);

@@ -24,7 +24,7 @@ final class VmConfigMapper {
             List.of("id", "name", "vm_type", "cpu_num", "phys_cpu_ids", "phys_cpu_sets", "cpu_template");
     static final List<String> KERNEL_KEYS = List.of("entry_point", "kernel_path", "kernel_load_addr", "bios_path",
             "bios_load_addr", "dtb_path", "dtb_load_addr", "ramdisk_path", "ramdisk_load_addr", "image_location",
-            "cmdline", "disk_path", "memory_regions", "kernel_format");
+            "cmdline", "disk_path", "memory_regions", "kernel_format", "huge_pages");
     static final List<String> REGION_KEYS = List.of("gpa", "size", "flags", "map_type", "backing");
     static final List<String> DEVICES_KEYS = List.of("emu_devices", "passthrough_devices", "interrupt_mode",
             "excluded_devices", "passthrough_addresses", "i8042_reset");
@@ -156,8 +156,12 @@ final class VmConfigMapper {
         ImageFormat format = s.get("kernel_format").map(n -> ImageFormat.ofConfigName(n.string())
                 .orElseThrow(() -> n.expected(quotedNames(Arrays.stream(ImageFormat.values())
                         .map(ImageFormat::configName).toList())))).orElse(ImageFormat.AUTO);
+        HugePages hugePages = s.get("huge_pages").map(n -> HugePages.ofName(n.string())
+                .orElseThrow(() -> n.expected(quotedNames(Arrays.stream(HugePages.values())
+                        .map(HugePages::tomlName).toList())))).orElse(HugePages.NONE);
         return build(node, () -> new KernelConfig(entryPoint, kernelPath, kernelLoadAddr, biosPath, biosLoadAddr,
-                dtbPath, dtbLoadAddr, ramdiskPath, ramdiskLoadAddr, location, cmdline, diskPath, regions, format));
+                dtbPath, dtbLoadAddr, ramdiskPath, ramdiskLoadAddr, location, cmdline, diskPath, regions, format,
+                hugePages));
     }
 
     private static void checkPair(StructNode s, String pathKey, String addrKey, boolean addressNeeded,

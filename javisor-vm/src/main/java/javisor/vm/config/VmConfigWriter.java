@@ -62,6 +62,9 @@ final class VmConfigWriter {
         k.cmdline().ifPresent(c -> entry("cmdline", TomlStrings.quote(c)));
         optional("disk_path", k.diskPath());
         entry("kernel_format", TomlStrings.quote(k.kernelFormat().configName()));
+        if (k.hugePages() != HugePages.NONE) {
+            entry("huge_pages", TomlStrings.quote(k.hugePages().tomlName()));
+        }
         out.append("memory_regions = [\n");
         for (MemoryRegionConfig r : k.memoryRegions()) {
             out.append("    [").append(Checks.hex(r.gpa())).append(", ").append(Checks.hex(r.size())).append(", ")

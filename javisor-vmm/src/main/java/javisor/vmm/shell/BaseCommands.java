@@ -11,6 +11,8 @@ import javisor.vm.VmState;
 import javisor.vmm.ConsoleLoggerFinder;
 import javisor.vmm.Vmm;
 import javisor.vmm.VmInfo;
+import javisor.vmm.control.VmOperations;
+import javisor.vmm.control.VmRefs;
 
 import static javisor.vmm.shell.CommandSpec.command;
 
@@ -163,7 +165,7 @@ final class BaseCommands {
         for (long id : ids) {
             VmInfo v = vmm.info(id);
             if (v.state() == VmState.LOADED) {
-                inv.shell().out().println(describe(v) + " was never started");
+                inv.shell().out().println(VmOperations.describe(v) + " was never started");
                 continue;
             }
             boolean stopped;
@@ -172,16 +174,12 @@ final class BaseCommands {
             }
             v = vmm.info(id);
             if (stopped) {
-                inv.shell().out().println(describe(v) + " stopped: " + v.stopReason());
+                inv.shell().out().println(VmOperations.describe(v) + " stopped: " + v.stopReason());
             } else {
-                inv.shell().error(describe(v) + " is still " + v.state() + " after " + timeout + " s");
+                inv.shell().error(VmOperations.describe(v) + " is still " + v.state() + " after " + timeout + " s");
                 ok = false;
             }
         }
         return ok ? Outcome.SUCCESS : Outcome.FAILURE;
-    }
-
-    static String describe(VmInfo v) {
-        return "VM " + v.id() + " (" + v.name() + ")";
     }
 }

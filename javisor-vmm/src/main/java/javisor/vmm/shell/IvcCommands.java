@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 
 import javisor.vm.ivc.IvcChannelInfo;
+import javisor.vmm.control.JsonViews;
 
 import static javisor.vmm.shell.CommandSpec.command;
 
@@ -31,7 +32,7 @@ final class IvcCommands {
     private static Outcome list(Invocation inv) {
         List<IvcChannelInfo> channels = inv.shell().vmm().ivcChannels();
         if (inv.args().value("format").orElse("table").equals("json")) {
-            inv.shell().out().print(json(channels));
+            inv.shell().out().print(JsonViews.ivc(channels));
         } else {
             inv.shell().out().print(channels.isEmpty() ? "no channels\n" : table(channels));
         }
@@ -53,21 +54,5 @@ final class IvcCommands {
                     subs.isEmpty() ? "-" : subs.toString(), Units.bytes(c.size()), Long.toString(c.notifications())});
         }
         return VmViews.columns(rows);
-    }
-
-    static String json(List<IvcChannelInfo> channels) {
-        Json j = new Json().beginObject().name("channels").beginArray();
-        for (IvcChannelInfo c : channels) {
-            j.beginObject().member("publisher", c.publisherId()).member("key", c.key()).member("size", c.size());
-            if (c.publisherAddress().isPresent()) {
-                j.member("publisher_address", c.publisherAddress().getAsLong());
-            }
-            j.name("subscribers").beginArray();
-            for (Map.Entry<Long, Long> s : c.subscriberAddresses().entrySet()) {
-                j.beginObject().member("vm", s.getKey()).member("address", s.getValue()).endObject();
-            }
-            j.endArray().member("notifications", c.notifications()).endObject();
-        }
-        return j.endArray().endObject() + "\n";
     }
 }

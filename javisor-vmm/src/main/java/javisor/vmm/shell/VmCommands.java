@@ -8,12 +8,13 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 
-import javisor.vm.Vm;
-import javisor.vm.VmState;
 import javisor.vm.config.VmConfig;
-import javisor.vmm.ConfigSources;
 import javisor.vmm.Vmm;
 import javisor.vmm.VmInfo;
+import javisor.vmm.control.ConfigOverrides;
+import javisor.vmm.control.JsonViews;
+import javisor.vmm.control.VmOperations;
+import javisor.vmm.control.VmRefs;
 
 import static javisor.vmm.shell.CommandSpec.command;
 
@@ -30,18 +31,13 @@ final class VmCommands {
     private VmCommands() {
     }
 
-    /** One VM's part of a command on several: failures are reported and the next VM is tried. */
-    @FunctionalInterface
-    private interface VmAction {
-        void run(long id) throws InterruptedException;
-    }
-
     static CommandSpec group() {
         List<CommandSpec> subs = List.of(
                 command("vm list", "list the VMs", """
                         Columns: ID, NAME, STATE, VCPUS, MEMORY (guest RAM), UPTIME ("-" unless running).
                         --format json prints {"vms":[{"id":1,"name":"hello","state":"running","vcpus":1,
-                        "memory":67108864,"uptime_ms":1234}]}, memory in bytes. Every VM the hypervisor has is
+                        "memory":67108864,"uptime_ms":1234,"exits":5678}]}, memory in bytes, exits summed over the
+                        vCPUs (the multi-VM API's GET /vms answers the same). Every VM the hypervisor has is
                         listed, stopped ones included; -a adds the VMs deleted lately (state "deleted"), as they
                         were when they went.""",
                         ArgSpec.NONE, VmCommands::list,
@@ -127,14 +123,15 @@ final class VmCommands {
         return Outcome.SUCCESS;
     }
 
+    private static VmOperations ops(Invocation inv) {
+        return new VmOperations(inv.shell().vmm());
+    }
+
     private static Outcome list(Invocation inv) {
-        List<VmInfo> vms = new ArrayList<>(inv.shell().vmm().list());
-        if (inv.flag("all")) {
-            vms.addAll(inv.shell().vmm().deleted());
-        }
+        List<VmInfo> vms = ops(inv).list(inv.flag("all"));
         String format = inv.args().value("format").orElse("table");
         if (format.equals("json")) {
-            inv.shell().out().print(VmViews.json(vms));
+            inv.shell().out().print(JsonViews.vms(vms));
         } else {
             inv.shell().out().print(vms.isEmpty() ? "no VMs\n" : VmViews.table(vms));
         }
@@ -163,8 +160,7 @@ final class VmCommands {
     }
 
     private static Outcome stats(Invocation inv) {
-        Vmm vmm = inv.shell().vmm();
-        inv.shell().out().print(VmViews.stats(vmm.info(VmRefs.resolve(vmm, inv.args().positionals().getFirst()))));
+        inv.shell().out().print(VmViews.stats(ops(inv).info(inv.args().positionals().getFirst())));
         return Outcome.SUCCESS;
     }
 
@@ -174,19 +170,12 @@ final class VmCommands {
                         .orElse(OptionalInt.empty()),
                 inv.args().value("memory").map(s -> OptionalLong.of(number("--memory", s, Long.MAX_VALUE)))
                         .orElse(OptionalLong.empty()));
-        Vmm vmm = inv.shell().vmm();
+        VmOperations ops = ops(inv);
         boolean force = inv.flag("force");
         return each(inv, inv.args().positionals(), file -> {
-            Vmm.VmDefinition read = ConfigSources.fromFile(inv.shell().cwd().resolve(file));
-            VmConfig config = overrides.applyTo(read.config());
-            long id = config.base().id();
-            if (force && exists(vmm, id)) {
-                String old = vmm.vm(id).describe();
-                vmm.delete(id, true, false);
-                inv.shell().out().println("deleted " + old + " to replace it");
+            for (VmOperations.Done d : ops.create(inv.shell().cwd().resolve(file), overrides, force)) {
+                inv.shell().out().println(d.message());
             }
-            Vm vm = vmm.create(new Vmm.VmDefinition(config, read.images()));
-            inv.shell().out().println("created " + vm.describe());
         });
     }
 
@@ -202,12 +191,8 @@ final class VmCommands {
         throw new ShellException(option + " expects a number, got '" + s + "'");
     }
 
-    private static boolean exists(Vmm vmm, long id) {
-        return vmm.list().stream().anyMatch(v -> v.id() == id);
-    }
-
     private static Outcome start(Invocation inv) throws Exception {
-        Vmm vmm = inv.shell().vmm();
+        VmOperations ops = ops(inv);
         List<String> ids = inv.args().positionals();
         boolean console = inv.flag("console");
         if (console && inv.flag("detach")) {
@@ -219,25 +204,22 @@ final class VmCommands {
         List<String> targets = ids;
         if (ids.isEmpty()) {
             // AxVisor's 'vm start' without ids: every VM that can start; the others are left as they are
-            targets = vmm.list().stream().filter(v -> v.state() == VmState.LOADED || v.state() == VmState.STOPPED)
-                    .map(v -> Long.toString(v.id())).toList();
+            targets = ops.startable();
             if (targets.isEmpty()) {
-                inv.shell().out().println(vmm.list().isEmpty() ? "there are no VMs" : "no VM is LOADED or STOPPED");
+                inv.shell().out().println(ops.list(false).isEmpty() ? "there are no VMs"
+                        : "no VM is LOADED or STOPPED");
                 return Outcome.SUCCESS;
             }
         }
-        Outcome outcome = eachVm(inv, targets, id -> {
-            vmm.start(id);
-            inv.shell().out().println("started " + vmm.vm(id).describe());
-        });
+        Outcome outcome = each(inv, targets, ref -> print(inv, ops.start(ref)));
         if (console && outcome == Outcome.SUCCESS) {
-            return attach(inv, VmRefs.resolve(vmm, ids.getFirst()));
+            return attach(inv, ops.resolve(ids.getFirst()));
         }
         return outcome;
     }
 
     private static Outcome stop(Invocation inv) throws InterruptedException {
-        Vmm vmm = inv.shell().vmm();
+        VmOperations ops = ops(inv);
         boolean force = inv.flag("force");
         boolean graceful = inv.flag("graceful");
         Optional<String> timeoutText = inv.args().value("timeout");
@@ -245,54 +227,33 @@ final class VmCommands {
             throw new ShellException("--timeout goes with -g (--graceful)");
         }
         Duration timeout = timeoutText.map(t -> Units.seconds("--timeout", t)).orElse(GRACEFUL_TIMEOUT);
-        return eachVm(inv, inv.args().positionals(), id -> {
-            String name = vmm.vm(id).describe();
-            if (!graceful) {
-                vmm.stop(id, force);
-                inv.shell().out().println("stopped " + name);
-            } else if (vmm.stopGracefully(id, timeout)) {
-                inv.shell().out().println("stopped " + name + ": the guest shut itself down");
-            } else {
-                inv.shell().out().println("stopped " + name + ": the guest did not shut down within "
-                        + Units.duration(timeout.toNanos()) + ", so it was stopped");
-            }
-        });
+        return each(inv, inv.args().positionals(),
+                ref -> print(inv, graceful ? ops.stopGracefully(ref, timeout) : ops.stop(ref, force)));
     }
 
     private static Outcome suspend(Invocation inv) throws InterruptedException {
-        Vmm vmm = inv.shell().vmm();
-        return eachVm(inv, inv.args().positionals(), id -> {
-            vmm.suspend(id);
-            inv.shell().out().println("suspended " + vmm.vm(id).describe());
-        });
+        VmOperations ops = ops(inv);
+        return each(inv, inv.args().positionals(), ref -> print(inv, ops.suspend(ref)));
     }
 
     private static Outcome resume(Invocation inv) throws InterruptedException {
-        Vmm vmm = inv.shell().vmm();
-        return eachVm(inv, inv.args().positionals(), id -> {
-            vmm.resume(id);
-            inv.shell().out().println("resumed " + vmm.vm(id).describe());
-        });
+        VmOperations ops = ops(inv);
+        return each(inv, inv.args().positionals(), ref -> print(inv, ops.resume(ref)));
     }
 
     private static Outcome restart(Invocation inv) throws InterruptedException {
-        Vmm vmm = inv.shell().vmm();
+        VmOperations ops = ops(inv);
         boolean force = inv.flag("force");
-        return eachVm(inv, inv.args().positionals(), id -> {
-            vmm.restart(id, force);
-            inv.shell().out().println("restarted " + vmm.vm(id).describe());
-        });
+        return each(inv, inv.args().positionals(), ref -> print(inv, ops.restart(ref, force)));
     }
 
     private static Outcome delete(Invocation inv) {
-        Vmm vmm = inv.shell().vmm();
-        long id = VmRefs.resolve(vmm, inv.args().positionals().getFirst());
-        VmInfo v = vmm.info(id);
-        boolean keep = inv.flag("keep-data");
-        vmm.delete(id, inv.flag("force"), keep);
-        inv.shell().out().println("deleted " + BaseCommands.describe(v)
-                + (keep && !v.consoleLog().isEmpty() ? "; its console log stays at " + v.consoleLog() : ""));
+        print(inv, ops(inv).delete(inv.args().positionals().getFirst(), inv.flag("force"), inv.flag("keep-data")));
         return Outcome.SUCCESS;
+    }
+
+    private static void print(Invocation inv, VmOperations.Done done) {
+        inv.shell().out().println(done.message());
     }
 
     private static Outcome console(Invocation inv) throws Exception {
@@ -311,11 +272,6 @@ final class VmCommands {
             inv.shell().out().print(recent.isEmpty() || recent.endsWith("\n") ? recent : recent + "\n");
         }
         return Outcome.SUCCESS;
-    }
-
-    private static Outcome eachVm(Invocation inv, List<String> words, VmAction action) throws InterruptedException {
-        Vmm vmm = inv.shell().vmm();
-        return each(inv, words, w -> action.run(VmRefs.resolve(vmm, w)));
     }
 
     /** Runs {@code action} on every word; one failing does not stop the others, but fails the command. */

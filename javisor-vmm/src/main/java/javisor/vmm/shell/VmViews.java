@@ -16,6 +16,7 @@ import javisor.vm.config.VmConfig;
 import javisor.virtio.DeviceStatus;
 import javisor.virtio.mmio.VirtioMmioTransport;
 import javisor.vmm.VmInfo;
+import javisor.vmm.control.JsonViews;
 
 /** The text of {@code vm list}, {@code vm show} and {@code vm stats}, from snapshots of the VMs. */
 final class VmViews {
@@ -28,7 +29,7 @@ final class VmViews {
 
     /** The VM's state as the views name it: "deleted" for a VM that is gone. */
     static String state(VmInfo v) {
-        return v.deleted() ? "deleted" : state(v.state());
+        return JsonViews.state(v);
     }
 
     /** Uptime only means something while the VM runs; a LOADED or STOPPED VM shows "-". */
@@ -70,20 +71,6 @@ final class VmViews {
             sb.append(line.toString().stripTrailing()).append('\n');
         }
         return sb.toString();
-    }
-
-    /**
-     * {@code vm list --format json}: {@code {"vms":[{"id":1,"name":"hello","state":"running","vcpus":1,
-     * "memory":67108864,"uptime_ms":1234}]}}; memory in bytes, uptime 0 unless the VM runs.
-     */
-    static String json(List<VmInfo> vms) {
-        Json j = new Json().beginObject().name("vms").beginArray();
-        for (VmInfo v : vms) {
-            j.beginObject().member("id", v.id()).member("name", v.name()).member("state", state(v))
-                    .member("vcpus", v.vcpus()).member("memory", v.memoryBytes())
-                    .member("uptime_ms", uptime(v).equals("-") ? 0 : v.uptimeNanos() / 1_000_000).endObject();
-        }
-        return j.endArray().endObject() + "\n";
     }
 
     /**

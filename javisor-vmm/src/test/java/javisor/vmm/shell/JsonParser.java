@@ -9,7 +9,7 @@ import java.util.Map;
  * A strict little JSON parser (RFC 8259) for checking the shell's JSON: objects become maps, arrays lists,
  * numbers longs (or doubles), and anything not valid JSON throws.
  */
-final class JsonParser {
+public final class JsonParser {
     private final String s;
     private int i;
 
@@ -17,7 +17,7 @@ final class JsonParser {
         this.s = s;
     }
 
-    static Object parse(String text) {
+    public static Object parse(String text) {
         JsonParser p = new JsonParser(text);
         p.space();
         Object v = p.value();

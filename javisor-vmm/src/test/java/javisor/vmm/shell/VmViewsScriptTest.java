@@ -70,7 +70,7 @@ class VmViewsScriptTest {
         String[] lines = r.out().split("\n");
         assertThat(vms(lines[1])).singleElement().satisfies(v -> assertThat(v).containsEntry("id", 3L)
                 .containsEntry("name", "say \"hi\" \\ back").containsEntry("state", "loaded")
-                .containsEntry("vcpus", 1L).containsEntry("memory", 16L << 20).containsEntry("uptime_ms", 0L));
+                .containsEntry("vcpus", 1L).containsEntry("memory", 16L << 20).containsEntry("uptime_ms", 0L).containsEntry("exits", 0L));
         assertThat(lines[2]).isEqualTo(lines[1]);
     }
 

@@ -1,4 +1,4 @@
-package javisor.vmm.shell;
+package javisor.vmm.control;
 
 import java.nio.file.Path;
 import java.util.Optional;
@@ -6,6 +6,7 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 
 import javisor.vm.config.VmConfig;
+import javisor.vmm.VmmException;
 import javisor.vmm.GuestToml;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -43,7 +44,7 @@ class ConfigOverridesTest {
     @Test
     void aBadCpuCountIsReportedAsTheOption() {
         assertThatThrownBy(() -> new ConfigOverrides(Optional.empty(), OptionalInt.of(0), OptionalLong.empty())
-                .applyTo(config("", ONE_REGION))).isInstanceOf(ShellException.class)
+                .applyTo(config("", ONE_REGION))).isInstanceOf(VmmException.class)
                 .hasMessage("cfg.toml: --cpu 0: expected 1 to 1024 vCPUs, got 0");
     }
 

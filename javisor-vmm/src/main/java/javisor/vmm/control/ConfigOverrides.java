@@ -1,4 +1,4 @@
-package javisor.vmm.shell;
+package javisor.vmm.control;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -11,6 +11,7 @@ import javisor.vm.config.BaseConfig;
 import javisor.vm.config.KernelConfig;
 import javisor.vm.config.MemoryRegionConfig;
 import javisor.vm.config.VmConfig;
+import javisor.vmm.VmmException;
 
 /**
  * {@code vm create}'s {@code -n/--name}, {@code -c/--cpu} and {@code -m/--memory}, which AxVisor parses and
@@ -19,11 +20,11 @@ import javisor.vm.config.VmConfig;
  *
  * @param memoryMiB the new size of the config's first memory region (the first listed, where guests load)
  */
-record ConfigOverrides(Optional<String> name, OptionalInt cpus, OptionalLong memoryMiB) {
-    static final ConfigOverrides NONE = new ConfigOverrides(Optional.empty(), OptionalInt.empty(),
+public record ConfigOverrides(Optional<String> name, OptionalInt cpus, OptionalLong memoryMiB) {
+    public static final ConfigOverrides NONE = new ConfigOverrides(Optional.empty(), OptionalInt.empty(),
             OptionalLong.empty());
 
-    VmConfig applyTo(VmConfig c) {
+    public VmConfig applyTo(VmConfig c) {
         BaseConfig b = c.base();
         if (cpus.isPresent()) {
             int n = cpus.getAsInt();
@@ -58,19 +59,19 @@ record ConfigOverrides(Optional<String> name, OptionalInt cpus, OptionalLong mem
             return build.get();
         } catch (IllegalArgumentException e) {
             String m = e.getMessage();
-            throw new ShellException(c.sourceName() + ": " + option + ": " + m.substring(m.indexOf(": ") + 2));
+            throw new VmmException(VmmException.Kind.INVALID, c.sourceName() + ": " + option + ": " + m.substring(m.indexOf(": ") + 2));
         }
     }
 
-    private static ShellException pinned(VmConfig c, int cpus, String key, int size) {
-        return new ShellException(c.sourceName() + ": --cpu " + cpus + " does not match base." + key
+    private static VmmException pinned(VmConfig c, int cpus, String key, int size) {
+        return new VmmException(VmmException.Kind.INVALID, c.sourceName() + ": --cpu " + cpus + " does not match base." + key
                 + ", which pins " + size + (size == 1 ? " vCPU" : " vCPUs") + "; change the config instead");
     }
 
     private static KernelConfig withFirstRegionSize(VmConfig c, long mib) {
         long max = MemoryRegionConfig.MAX_END >> 20;
         if (mib < 1 || mib > max) {
-            throw new ShellException("--memory expects 1 to " + max + " MiB, got " + mib);
+            throw new VmmException(VmmException.Kind.INVALID, "--memory expects 1 to " + max + " MiB, got " + mib);
         }
         KernelConfig k = c.kernel();
         List<MemoryRegionConfig> regions = new ArrayList<>(k.memoryRegions());
@@ -80,7 +81,7 @@ record ConfigOverrides(Optional<String> name, OptionalInt cpus, OptionalLong mem
                     first.backing()));
             return new KernelConfig(k.entryPoint(), k.kernelPath(), k.kernelLoadAddr(), k.biosPath(),
                     k.biosLoadAddr(), k.dtbPath(), k.dtbLoadAddr(), k.ramdiskPath(), k.ramdiskLoadAddr(),
-                    k.imageLocation(), k.cmdline(), k.diskPath(), regions, k.kernelFormat());
+                    k.imageLocation(), k.cmdline(), k.diskPath(), regions, k.kernelFormat(), k.hugePages());
         });
     }
 }

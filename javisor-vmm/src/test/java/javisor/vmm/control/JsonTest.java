@@ -1,8 +1,9 @@
-package javisor.vmm.shell;
+package javisor.vmm.control;
 
 import java.util.List;
 import java.util.Map;
 
+import javisor.vmm.shell.JsonParser;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

@@ -1,4 +1,4 @@
-package javisor.vmm.shell;
+package javisor.vmm.control;
 
 import java.util.Arrays;
 
