@@ -49,7 +49,7 @@ public final class TestSummary {
             kvm = kvm.plus(k);
             other = other.plus(o);
             if (o.tests() > 0 && k.tests() == 0 && hasKvmTests(module)) {
-                problems.add(module.getFileName() + " has tests tagged \"kvm\" but none of them ran: set "
+                problems.add(root.relativize(module) + " has tests tagged \"kvm\" but none of them ran: set "
                         + "javisor.kvm-tests.skip to false in its pom");
             }
         }
@@ -68,10 +68,18 @@ public final class TestSummary {
         System.exit(kvm.skips().isEmpty() && problems.isEmpty() ? 0 : 1);
     }
 
+    /** The built modules: each folder of the root with a target, and each of examples/ (examples/embedded). */
     private static List<Path> modules(Path root) throws IOException {
-        try (Stream<Path> s = Files.list(root)) {
-            return s.filter(p -> Files.isDirectory(p.resolve("target"))).sorted().toList();
+        List<Path> out = new ArrayList<>();
+        for (Path dir : List.of(root, root.resolve("examples"))) {
+            if (!Files.isDirectory(dir)) {
+                continue;
+            }
+            try (Stream<Path> s = Files.list(dir)) {
+                s.filter(p -> Files.isDirectory(p.resolve("target"))).sorted().forEach(out::add);
+            }
         }
+        return out;
     }
 
     private static boolean hasKvmTests(Path module) throws IOException {

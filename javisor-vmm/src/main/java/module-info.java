@@ -14,6 +14,7 @@ module javisor.vmm {
     requires java.logging;
     requires jdk.unsupported;
     exports javisor.vmm;
+    exports javisor.vmm.embed;
     exports javisor.vmm.control;
     uses javisor.vmm.control.ControlServer.Provider;
     provides java.lang.System.LoggerFinder with javisor.vmm.ConsoleLoggerFinder;

@@ -40,6 +40,7 @@ import javisor.vm.config.KernelConfig;
 import javisor.vm.config.MemoryRegionConfig;
 import javisor.vm.config.VmConfig;
 import javisor.vm.hypercall.HypercallDispatcher;
+import javisor.vm.hypercall.HypercallHook;
 import javisor.vm.ivc.IvcService;
 import javisor.vm.ivc.IvcWindow;
 import javisor.vm.loader.BootSpec;
@@ -77,6 +78,11 @@ public final class VmBuilder {
         this.kvm = kvm;
         this.supportedCpuid = List.copyOf(supportedCpuid);
         this.hypercalls = new HypercallDispatcher(ivc);
+    }
+
+    /** Sends the embedder's hypercall numbers of every VM this builder builds to {@code hook} (null: none). */
+    public void hypercallHook(HypercallHook hook) {
+        hypercalls.hook(hook);
     }
 
     /**

@@ -32,6 +32,7 @@ import javisor.vm.config.BaseConfig;
 import javisor.vm.config.I8042Reset;
 import javisor.vm.config.LimitsConfig;
 import javisor.vm.config.VmConfig;
+import javisor.vm.hypercall.HypercallHook;
 import javisor.vm.ivc.IvcChannelInfo;
 import javisor.vm.ivc.IvcRegistry;
 
@@ -462,6 +463,11 @@ public final class Vmm implements AutoCloseable {
     /** The config VM {@code id} was created from. */
     public synchronized VmConfig config(long id) {
         return entry(id).definition.config();
+    }
+
+    /** Sends the embedder's hypercall numbers of every VM to {@code hook} (null: none); javisor.vmm.embed's. */
+    public void hypercallHook(HypercallHook hook) {
+        builder.hypercallHook(hook);
     }
 
     /** The inter-VM channels, for {@code ivc list}. */

@@ -38,9 +38,16 @@ public final class HypercallDispatcher {
     }
 
     private final IvcService ivc;
+    /** Read once per call of an embedder's number only, so Javisor's own hypercalls never look at it. */
+    private volatile HypercallHook hook;
 
     public HypercallDispatcher(IvcService ivc) {
         this.ivc = ivc;
+    }
+
+    /** Sends the numbers of {@link HypercallHook}'s range to {@code hook} from now on; null sends none. */
+    public void hook(HypercallHook hook) {
+        this.hook = hook;
     }
 
     /** Carries out hypercall {@code nr} that vCPU {@code vcpuId} of {@code vm} made with {@code args}. */
@@ -48,10 +55,25 @@ public final class HypercallDispatcher {
         try {
             long[] a = Arrays.copyOf(args, HypercallAbi.ARGUMENTS.length); // absent arguments read as 0
             return Hypercall.of(nr).map(h -> call(h, vm, vcpuId, a))
-                    .orElseGet(() -> new Outcome.Result(HypercallError.ENOSYS));
+                    .orElseGet(() -> embedders(vm, vcpuId, nr, a));
         } catch (HypercallError.Failure f) {
             LOG.log(Level.DEBUG, "{0}: hypercall {1} failed: {2}", vm.describe(), nr, f.getMessage());
             return new Outcome.Result(f.code());
+        }
+    }
+
+    private Outcome embedders(HypercallCaller vm, int vcpuId, long nr, long[] a) {
+        HypercallHook h = hook;
+        if (h == null || !HypercallHook.embedders(nr)) {
+            return new Outcome.Result(HypercallError.ENOSYS);
+        }
+        try {
+            return new Outcome.Result(h.handle(vm.id(), vcpuId, nr, a));
+        } catch (RuntimeException e) {
+            // The embedder's bug, not the guest's: stop the VM loudly rather than hand the guest a made-up errno.
+            LOG.log(Level.ERROR, vm.describe() + ": hypercall hook failed on hypercall " + nr, e);
+            return new Outcome.Stop(new StopReason.HostError("hypercall hook failed on hypercall 0x"
+                    + Long.toHexString(nr) + ": " + e));
         }
     }
 

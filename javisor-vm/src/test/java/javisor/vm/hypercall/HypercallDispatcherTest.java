@@ -104,4 +104,41 @@ class HypercallDispatcherTest {
         assertThat(plain.dispatch(vm, 0, Hypercall.IVC_NOTIFY.nr(), new long[] {4, 1}))
                 .isEqualTo(new Outcome.Result(ENOSYS));
     }
+
+    @Test
+    void embeddersNumbersGoToTheHookAndNothingElseDoes() {
+        long[] seen = new long[4];
+        dispatcher.hook((vmId, vcpuId, nr, args) -> {
+            seen[0] = vmId;
+            seen[1] = nr;
+            seen[2] = args[0];
+            seen[3] = args.length;
+            return args[0] + args[5];
+        });
+        Outcome o = dispatcher.dispatch(vm, 0, HypercallHook.FIRST + 1, new long[] {40, 0, 0, 0, 0, 2});
+        assertThat(((Outcome.Result) o).value()).isEqualTo(42);
+        assertThat(seen).containsExactly(vm.id(), HypercallHook.FIRST + 1, 40, 6);
+        // Short argument lists arrive padded to six, as absent registers read as 0.
+        assertThat(((Outcome.Result) dispatcher.dispatch(vm, 0, HypercallHook.LAST, new long[] {5})).value())
+                .isEqualTo(5);
+        assertThat(((Outcome.Result) dispatcher.dispatch(vm, 0, HypercallHook.LAST + 1, new long[] {5})).value())
+                .as("past the range").isEqualTo(ENOSYS);
+        assertThat(((Outcome.Result) dispatcher.dispatch(vm, 0, HypercallHook.FIRST - 1, new long[] {5})).value())
+                .as("before the range").isEqualTo(ENOSYS);
+        assertThat(call(Hypercall.GET_VM_ID)).as("Javisor's own numbers never reach it").isEqualTo(vm.id());
+        dispatcher.hook(null);
+        assertThat(((Outcome.Result) dispatcher.dispatch(vm, 0, HypercallHook.FIRST, new long[0])).value())
+                .as("no hook").isEqualTo(ENOSYS);
+    }
+
+    @Test
+    void aHookThatThrowsStopsTheVmWithAHostError() {
+        dispatcher.hook((vmId, vcpuId, nr, args) -> {
+            throw new IllegalStateException("embedder bug");
+        });
+        Outcome o = dispatcher.dispatch(vm, 0, HypercallHook.FIRST, new long[0]);
+        assertThat(o).isInstanceOf(Outcome.Stop.class);
+        assertThat(((Outcome.Stop) o).reason()).isInstanceOf(StopReason.HostError.class);
+        assertThat(((Outcome.Stop) o).reason().describe()).contains("0x40000000").contains("embedder bug");
+    }
 }
