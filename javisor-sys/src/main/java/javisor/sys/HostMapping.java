@@ -78,7 +78,7 @@ public final class HostMapping implements AutoCloseable {
                 long address;
                 try {
                     address = LibC.mmap(0, size, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_PRIVATE
-                            | LibC.MAP_ANONYMOUS | LibC.MAP_HUGETLB | LibC.MAP_HUGE_2MB, -1, 0);
+                            | LibC.MAP_ANONYMOUS | LibC.MAP_HUGETLB | (21 << LibC.MAP_HUGE_SHIFT), -1, 0); // 2^21
                 } catch (NativeException e) {
                     throw new NativeException("mmap of " + (size >> 20) + " MiB in 2 MiB huge pages (the host "
                             + "has too few free: see HugePages_Free in /proc/meminfo, raise vm.nr_hugepages)",

@@ -98,10 +98,9 @@ public final class LibC {
     public static final int MAP_PRIVATE = 0x02;
     public static final int MAP_ANONYMOUS = 0x20;
     public static final int MAP_NORESERVE = 0x4000;
-    /** Back the mapping with hugetlbfs pages; with {@link #MAP_HUGE_2MB}, pages of 2 MiB. */
+    /** Back the mapping with hugetlbfs pages, of the size log2 of which is in the bits from MAP_HUGE_SHIFT. */
     public static final int MAP_HUGETLB = 0x40000;
-    /** log2(2 MiB) in the bits MAP_HUGE_SHIFT (26) names. */
-    public static final int MAP_HUGE_2MB = 21 << 26;
+    public static final int MAP_HUGE_SHIFT = 26;
     public static final int MADV_HUGEPAGE = 14;
     public static final int MADV_NOHUGEPAGE = 15;
 

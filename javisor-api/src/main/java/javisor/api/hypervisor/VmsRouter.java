@@ -3,6 +3,7 @@ package javisor.api.hypervisor;
 import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -167,7 +168,13 @@ final class VmsRouter {
         ConfigOverrides overrides = new ConfigOverrides(f.text("name"),
                 f.integer("cpus").map(n -> OptionalInt.of(n.intValue())).orElse(OptionalInt.empty()),
                 f.integer("memory_mib").map(OptionalLong::of).orElse(OptionalLong.empty()));
-        List<VmOperations.Done> done = ops.create(Path.of(file), overrides, f.bool("replace"));
+        Path config;
+        try {
+            config = Path.of(file);
+        } catch (InvalidPathException e) {
+            throw new BadRequest("field 'config_path' is not a path: " + e.getReason());
+        }
+        List<VmOperations.Done> done = ops.create(config, overrides, f.bool("replace"));
         VmOperations.Done last = done.getLast();
         String message = String.join("; ", done.stream().map(VmOperations.Done::message).toList());
         return new Response(201, JsonViews.done(message, vmm.info(last.id())), Optional.empty());

@@ -257,7 +257,7 @@ public final class VmsServer implements AutoCloseable {
             String path = request.getHttpURI().getPath();
             if (path != null && path.matches(CONSOLE_PATH)) {
                 try {
-                    VmRefs.resolve(vmm, vmRef(path));
+                    vmm.info(VmRefs.resolve(vmm, vmRef(path))); // an id must name a VM too
                 } catch (VmmException e) {
                     sendJson(response, callback, e.kind() == VmmException.Kind.NOT_FOUND ? 404 : 400,
                             JsonViews.error(e.getMessage()));

@@ -202,6 +202,9 @@ class VmsApiIT {
         assertThat(curl("POST", "/vms", "{\"pad\": \"" + "x".repeat(20_000) + "\"}").status()).isEqualTo(413);
         assertThat(curl("PUT", "/vms", "{}").status()).isEqualTo(405);
         assertThat(curl("GET", "/vms/1/console", null).status()).isEqualTo(400);
+        assertThat(curl("GET", "/vms/99/console", null).error()).startsWith("no VM with id 99");
+        assertThat(curl("POST", "/vms", "{\"config_path\": \"a\\u0000b\"}").error())
+                .startsWith("field 'config_path' is not a path");
         Answer loaded = curl("DELETE", "/vms/echo2", null);
         assertThat(loaded.status()).isEqualTo(409);
         assertThat(loaded.error()).isEqualTo("VM 1 (echo2) is LOADED; delete needs --force unless it is STOPPED");
