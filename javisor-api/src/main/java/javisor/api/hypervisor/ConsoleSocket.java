@@ -1,5 +1,6 @@
 package javisor.api.hypervisor;
 
+import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -54,7 +55,7 @@ public final class ConsoleSocket extends Session.Listener.AbstractAutoDemanding 
                     take(b);
                 }
             }, true);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             session.close(StatusCode.SERVER_ERROR, "cannot attach to the console", Callback.NOOP);
             return;
         }

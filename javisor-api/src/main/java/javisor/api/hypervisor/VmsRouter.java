@@ -188,7 +188,8 @@ final class VmsRouter {
         return Response.ok(JsonViews.done(d.message(), vmm.info(d.id())));
     }
 
-    private static String vmRef(String path) {
+    /** The VM word of a {@code /vms/{id}...} path, URL-decoded. */
+    static String vmRef(String path) {
         Matcher m = VM_PATH.matcher(path);
         if (!m.matches()) {
             throw new IllegalStateException(path);

@@ -127,7 +127,7 @@ public final class VmsServer implements AutoCloseable {
             container.setMaxTextMessageSize(MAX_BODY);
             container.setMaxBinaryMessageSize(MAX_BODY);
             container.addMapping(CONSOLE_PATH, (request, response, callback) -> {
-                long id = VmRefs.resolve(vmm, vmRef(request.getHttpURI().getPath()));
+                long id = VmRefs.resolve(vmm, VmsRouter.vmRef(request.getHttpURI().getPath()));
                 return new ConsoleSocket(vmm.console(id), () -> exists(vmm, id), vmm.vm(id).describe());
             });
         });
@@ -157,11 +157,6 @@ public final class VmsServer implements AutoCloseable {
 
     private static boolean exists(Vmm vmm, long id) {
         return vmm.list().stream().anyMatch(v -> v.id() == id);
-    }
-
-    private static String vmRef(String path) {
-        String[] parts = path.split("/");
-        return java.net.URLDecoder.decode(parts[2], StandardCharsets.UTF_8);
     }
 
     static void checkFree(Path socket) {
@@ -257,7 +252,7 @@ public final class VmsServer implements AutoCloseable {
             String path = request.getHttpURI().getPath();
             if (path != null && path.matches(CONSOLE_PATH)) {
                 try {
-                    vmm.info(VmRefs.resolve(vmm, vmRef(path))); // an id must name a VM too
+                    vmm.info(VmRefs.resolve(vmm, VmsRouter.vmRef(path))); // an id must name a VM too
                 } catch (VmmException e) {
                     sendJson(response, callback, e.kind() == VmmException.Kind.NOT_FOUND ? 404 : 400,
                             JsonViews.error(e.getMessage()));
