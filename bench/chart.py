@@ -27,7 +27,7 @@ def draw(path, sections):
             _bars(ax, data, "ms to the first console byte (log scale)", log=True, short=_startup_name)
         elif title.startswith("3."):
             _memory(ax, data)
-        elif title.startswith("5."):
+        elif title.startswith(("5.", "6.")):  # Linux on virtio-blk, virtio-blk from the SDK guest
             _bars(ax, data, "Javisor / QEMU throughput (1 = as fast)")
         elif title.startswith("8."):
             _bars(ax, data, "ms to the first console byte (log scale)", log=True)
@@ -39,7 +39,7 @@ def draw(path, sections):
     for ax in [a for row in axes for a in row][len(panels):]:
         ax.axis("off")
     fig.suptitle("Javisor against QEMU and a minimal C VMM (median, bars: min-max)", fontsize=12)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.98))  # room for the title above the top panels
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
