@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.Supplier;
 
 import javisor.devices.AcpiSleepControl;
 import javisor.devices.BusRange;
@@ -34,6 +35,7 @@ import javisor.sys.kvm.CpuidEntry;
 import javisor.sys.kvm.Kvm;
 import javisor.sys.kvm.KvmConstants;
 import javisor.sys.kvm.VmFd;
+import javisor.sys.kvm.VmFdReserve;
 import javisor.vcpu.CpuTemplate;
 import javisor.vm.config.I8042Reset;
 import javisor.vm.config.KernelConfig;
@@ -73,11 +75,19 @@ public final class VmBuilder {
     private final Kvm kvm;
     private final List<CpuidEntry> supportedCpuid;
     private final HypercallDispatcher hypercalls;
+    /** Where each VM's KVM handle comes from: KVM_CREATE_VM when it is built, or a reserve that made it ahead. */
+    private volatile Supplier<VmFd> vmFds;
 
     public VmBuilder(Kvm kvm, List<CpuidEntry> supportedCpuid, IvcService ivc) {
         this.kvm = kvm;
         this.supportedCpuid = List.copyOf(supportedCpuid);
         this.hypercalls = new HypercallDispatcher(ivc);
+        this.vmFds = kvm::createVm;
+    }
+
+    /** Takes every later VM's KVM handle from {@code reserve}, which makes them ahead of need. */
+    public void takeVmsFrom(VmFdReserve reserve) {
+        vmFds = reserve::take;
     }
 
     /** Sends the embedder's hypercall numbers of every VM this builder builds to {@code hook} (null: none). */
@@ -100,7 +110,7 @@ public final class VmBuilder {
                 throw new VmCreateException(who + ": cpu_num " + config.base().cpuNum() + " is more than this host's"
                         + " KVM allows (KVM_CAP_MAX_VCPUS = " + maxVcpus + ")");
             }
-            vmFd = kvm.createVm();
+            vmFd = vmFds.get();
             GuestMemory mem = memory = createMemory(config, who);
             // Slots before the irqchip: after KVM_CREATE_IRQCHIP each KVM_SET_USER_MEMORY_REGION waits for an
             // SRCU grace period (6-10 ms on this host), before it the same call takes 0.1 ms.

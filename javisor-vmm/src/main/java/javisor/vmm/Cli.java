@@ -369,6 +369,7 @@ public final class Cli {
         try (Vmm vmm = Vmm.init(definitions(o), new ConsoleLogs(logDir), o.limits);
              ControlServer api = serveApi(vmm, o.api())) {
             vmm.start();
+            vmm.makeVmsAhead();
             api.addresses().forEach(a -> err.println("javisor: " + a));
             return Shell.run(vmm, in, out, err, in == System.in && System.console() != null);
         } catch (IllegalArgumentException e) {
@@ -413,6 +414,7 @@ public final class Cli {
             vmm = Vmm.init(definitions, new ConsoleLogs(logDir), o.limits);
             api = serveApi(vmm, o.api());
             vmm.start();
+            vmm.makeVmsAhead();
         } catch (IllegalArgumentException | VmCreateException | ConfigException | VmmException | IOException e) {
             err.println("javisor: " + e.getMessage());
             closeAll(api, vmm);

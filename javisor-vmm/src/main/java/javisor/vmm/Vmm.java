@@ -19,6 +19,7 @@ import javisor.sys.LibC;
 import javisor.sys.Logs;
 import javisor.sys.kvm.Kvm;
 import javisor.sys.kvm.KvmConstants;
+import javisor.sys.kvm.VmFdReserve;
 import javisor.sys.seccomp.ThreadSandbox;
 import javisor.vcpu.ExitCounters;
 import javisor.vcpu.VCpu;
@@ -97,6 +98,7 @@ public final class Vmm implements AutoCloseable {
 
     private final LimitsConfig hostLimits;
     private final StormWatch storms;
+    private volatile VmFdReserve vmsAhead; // set by makeVmsAhead
 
     private Vmm(Kvm kvm, ConsoleFactory consoles, LimitsConfig hostLimits) {
         this.kvm = kvm;
@@ -465,6 +467,19 @@ public final class Vmm implements AutoCloseable {
         return entry(id).definition.config();
     }
 
+    /**
+     * From now on each VM's KVM handle is made ahead of its {@code vm create}, in the background (VmFdReserve): for
+     * a hypervisor that creates VMs while it runs (the shell, the API, the library), not for {@code javisor run},
+     * whose VMs are all made at start.
+     */
+    public synchronized void makeVmsAhead() {
+        if (vmsAhead == null) {
+            vmsAhead = new VmFdReserve(kvm);
+            builder.takeVmsFrom(vmsAhead);
+            vmsAhead.fill();
+        }
+    }
+
     /** Sends the embedder's hypercall numbers of every VM to {@code hook} (null: none); javisor.vmm.embed's. */
     public void hypercallHook(HypercallHook hook) {
         builder.hypercallHook(hook);
@@ -570,6 +585,9 @@ public final class Vmm implements AutoCloseable {
         storms.close();
         ivc.closeAll();
         services.shutdown();
+        if (vmsAhead != null) {
+            vmsAhead.close();
+        }
         kvm.close();
     }
 }

@@ -50,6 +50,7 @@ public final class Javisor implements AutoCloseable {
             HypercallHook h = hooks.get(vmId);
             return h == null ? HypercallError.ENOSYS : h.handle(vmId, vcpuId, nr, args);
         });
+        vmm.makeVmsAhead();
     }
 
     /**
