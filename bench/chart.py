@@ -74,7 +74,7 @@ def _startup_name(name):
 
 
 def _bars(ax, data, xlabel, log=False, short=lambda n: n):
-    names = list(data)
+    names = [n for n in data if data[n]]  # a measure with no samples (a run too short for it) gets no bar
     stats = [_spread(data[n]) for n in names]
     colors = ["#d9731a" if "avisor" in n else "#3b6fb6" if "QEMU" in n else "#888888" for n in names]
     ax.barh(range(len(names)), [m for m, _, _ in stats], xerr=[[lo for _, lo, _ in stats],
