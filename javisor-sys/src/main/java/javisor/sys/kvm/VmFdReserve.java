@@ -19,7 +19,7 @@ public final class VmFdReserve implements AutoCloseable {
     private VmFd ready;     // guarded by lock
     private boolean wanted; // guarded by lock: the maker owes a VM
     private boolean closed; // guarded by lock
-    private Thread maker;   // guarded by lock; started by the first take
+    private Thread maker;   // guarded by lock; started by the first take or fill
 
     public VmFdReserve(Kvm kvm) {
         this.kvm = kvm;
@@ -39,7 +39,7 @@ public final class VmFdReserve implements AutoCloseable {
         return vm != null ? vm : kvm.createVm();
     }
 
-    /** Has a VM made in the background, if none is ready or being made (a hypervisor calls it at start). */
+    /** Asks for a VM to be made in the background unless one is ready (a hypervisor calls it at start). */
     public void fill() {
         synchronized (lock) {
             if (!closed && ready == null) {
