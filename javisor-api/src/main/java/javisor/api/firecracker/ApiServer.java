@@ -2,9 +2,7 @@ package javisor.api.firecracker;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.io.IOException;
 import java.io.InputStream;
 
@@ -20,6 +18,8 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+import javisor.api.unixsocket.UnixSocketFile;
 
 /**
  * Firecracker's API socket: Jetty's HTTP/1.1 on a Unix-domain socket, each request handed to {@link ApiRouter}.
@@ -38,13 +38,16 @@ final class ApiServer implements AutoCloseable {
         this.socket = socket;
     }
 
+    /** Why an existing socket path is refused rather than taken over (Firecracker's rule). */
+    private static final String NOT_TAKEN_OVER = " (a second process on one socket would answer for the wrong VM)";
+
     /**
      * Listens on {@code socket}, which must not exist yet (as Firecracker, which refuses to take over a path).
      *
      * @throws IllegalArgumentException naming the socket, when it exists or cannot be bound
      */
     static ApiServer start(Path socket, ApiRouter router, int maxPayload) {
-        checkFree(socket);
+        UnixSocketFile file = UnixSocketFile.claim(socket, NOT_TAKEN_OVER);
         // Few threads: one acceptor, one selector, and the handler; Jetty's default pool starts eight.
         QueuedThreadPool threads = new QueuedThreadPool(6, 3);
         threads.setName("api");
@@ -55,10 +58,7 @@ final class ApiServer implements AutoCloseable {
         http.setSendDateHeader(false);
         UnixDomainServerConnector connector = new UnixDomainServerConnector(server, 1, 1,
                 new HttpConnectionFactory(http));
-        // Bound beside its path and renamed into place once it listens: a client that sees the socket file (as
-        // Firecracker's SDKs wait for it) can connect at once. The JDK binds and listens in two steps.
-        Path binding = socket.resolveSibling(socket.getFileName() + "~");
-        connector.setUnixDomainPath(binding);
+        connector.setUnixDomainPath(file.binding());
         server.addConnector(connector);
         Object lock = new Object();
         // A blocking handler: InstanceStart and Paused take a while, and Jetty then runs it on a pool thread.
@@ -105,14 +105,14 @@ final class ApiServer implements AutoCloseable {
             throw new IllegalArgumentException("cannot listen on the API socket " + socket + ": " + e.getMessage(), e);
         }
         try {
-            Files.move(binding, socket, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
+            file.publish(false);
+        } catch (IllegalArgumentException e) {
             try {
                 server.stop();
             } catch (Exception ignored) {
-                // the move's failure is what the caller needs to know
+                // the rename's failure is what the caller needs to know
             }
-            throw new IllegalArgumentException("cannot put the API socket at " + socket + ": " + e.getMessage(), e);
+            throw e;
         }
         return new ApiServer(server, socket);
     }
@@ -124,15 +124,7 @@ final class ApiServer implements AutoCloseable {
      * @throws IllegalArgumentException naming the socket, when it exists or its folder does not
      */
     static void checkFree(Path socket) {
-        if (Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
-            throw new IllegalArgumentException("the API socket " + socket + " already exists; remove it first (a "
-                    + "second process on one socket would answer for the wrong VM)");
-        }
-        Path folder = socket.toAbsolutePath().getParent();
-        if (folder != null && !Files.isDirectory(folder)) {
-            throw new IllegalArgumentException("cannot listen on the API socket " + socket + ": its folder " + folder
-                    + " does not exist");
-        }
+        UnixSocketFile.claim(socket, NOT_TAKEN_OVER);
     }
 
     private static void send(Response response, Callback callback, ApiRouter.Response r) {

@@ -7,10 +7,7 @@ import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -35,6 +32,8 @@ import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
+
+import javisor.api.unixsocket.UnixSocketFile;
 
 import javisor.vmm.Vmm;
 import javisor.vmm.VmmException;
@@ -96,7 +95,7 @@ public final class VmsServer implements AutoCloseable {
      * @throws IllegalArgumentException naming the socket or address, when it is taken or cannot be bound
      */
     public static VmsServer start(Vmm vmm, Settings settings) {
-        settings.apiSocket().ifPresent(VmsServer::checkFree);
+        Optional<UnixSocketFile> file = settings.apiSocket().map(socket -> UnixSocketFile.claim(socket, ""));
         QueuedThreadPool threads = new QueuedThreadPool(16, 4);
         threads.setName("vms-api");
         threads.setDaemon(true);
@@ -104,13 +103,9 @@ public final class VmsServer implements AutoCloseable {
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
         UnixDomainServerConnector unix = null;
-        Path binding = null;
-        if (settings.apiSocket().isPresent()) {
-            Path socket = settings.apiSocket().get();
+        if (file.isPresent()) {
             unix = new UnixDomainServerConnector(server, 1, 1, new HttpConnectionFactory(http));
-            // Bound beside its path and renamed into place once it listens, so a client seeing it can connect.
-            binding = socket.resolveSibling(socket.getFileName() + "~");
-            unix.setUnixDomainPath(binding);
+            unix.setUnixDomainPath(file.get().binding());
             server.addConnector(unix);
         }
         ServerConnector tcp = null;
@@ -141,15 +136,12 @@ public final class VmsServer implements AutoCloseable {
                     .orElse("the API socket " + settings.apiSocket().orElseThrow());
             throw new IllegalArgumentException("cannot listen on " + where + ": " + e.getMessage(), e);
         }
-        if (binding != null) {
+        if (file.isPresent()) {
             try {
-                // The socket is the API without a token: only its owner may connect (root passes anyway).
-                Files.setPosixFilePermissions(binding, PosixFilePermissions.fromString("rw-------"));
-                Files.move(binding, settings.apiSocket().get(), StandardCopyOption.ATOMIC_MOVE);
-            } catch (IOException e) {
+                file.get().publish(true); // the socket is the API without a token: only its owner may connect
+            } catch (IllegalArgumentException e) {
                 stopQuietly(server);
-                throw new IllegalArgumentException("cannot put the API socket at " + settings.apiSocket().get()
-                        + ": " + e.getMessage(), e);
+                throw e;
             }
         }
         return new VmsServer(server, settings.apiSocket(), Optional.ofNullable(tcp), settings.token());
@@ -157,17 +149,6 @@ public final class VmsServer implements AutoCloseable {
 
     private static boolean exists(Vmm vmm, long id) {
         return vmm.list().stream().anyMatch(v -> v.id() == id);
-    }
-
-    static void checkFree(Path socket) {
-        if (Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
-            throw new IllegalArgumentException("the API socket " + socket + " already exists; remove it first");
-        }
-        Path folder = socket.toAbsolutePath().getParent();
-        if (folder != null && !Files.isDirectory(folder)) {
-            throw new IllegalArgumentException("cannot listen on the API socket " + socket + ": its folder "
-                    + folder + " does not exist");
-        }
     }
 
     /** The API's Unix socket, if it has one. */
