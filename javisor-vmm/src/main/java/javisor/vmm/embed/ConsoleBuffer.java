@@ -24,21 +24,44 @@ final class ConsoleBuffer extends OutputStream {
     private byte[] ring = new byte[FIRST_SIZE];
     private long written; // guarded by this
     private boolean closed; // guarded by this
+    private int waiting; // guarded by this: readers in wait(), whom a write must wake
 
+    /** On the vCPU's thread, a byte at a time (the UART's): wakes readers only when one waits. */
     @Override
     public synchronized void write(int b) {
-        if (written == ring.length && ring.length < KEPT) {
-            ring = Arrays.copyOf(ring, Math.min(KEPT, ring.length * 2)); // not wrapped yet
-        }
-        ring[(int) (written++ % ring.length)] = (byte) b;
-        notifyAll();
+        store(b);
+        wakeReaders();
     }
 
     @Override
     public synchronized void write(byte[] b, int off, int len) {
         for (int i = 0; i < len; i++) {
-            write(b[off + i]);
+            store(b[off + i]);
         }
+        wakeReaders();
+    }
+
+    private void wakeReaders() {
+        if (waiting > 0) {
+            notifyAll();
+        }
+    }
+
+    /** Waits under this lock for a write or a close, up to {@code millis}. */
+    private void awaitMore(long millis) throws InterruptedException {
+        waiting++;
+        try {
+            wait(millis);
+        } finally {
+            waiting--;
+        }
+    }
+
+    private void store(int b) {
+        if (written == ring.length && ring.length < KEPT) {
+            ring = Arrays.copyOf(ring, Math.min(KEPT, ring.length * 2)); // not wrapped yet
+        }
+        ring[(int) (written++ % ring.length)] = (byte) b;
     }
 
     /** The VM was deleted or the hypervisor closed: readers get the rest, then the end. */
@@ -82,7 +105,7 @@ final class ConsoleBuffer extends OutputStream {
                 return false;
             }
             synchronized (this) {
-                wait(Math.max(1, Math.min(POLL_MS, left / 1_000_000)));
+                awaitMore(Math.max(1, Math.min(POLL_MS, left / 1_000_000)));
             }
         }
     }
@@ -130,7 +153,7 @@ final class ConsoleBuffer extends OutputStream {
                         return -1;
                     }
                     try {
-                        ConsoleBuffer.this.wait(POLL_MS);
+                        awaitMore(POLL_MS);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         throw new InterruptedIOException("interrupted while reading a VM's console");
