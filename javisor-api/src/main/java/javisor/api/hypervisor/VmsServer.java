@@ -34,7 +34,6 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
 
 import javisor.api.unixsocket.UnixSocketFile;
-
 import javisor.vmm.Vmm;
 import javisor.vmm.VmmException;
 import javisor.vmm.control.JsonViews;

@@ -58,7 +58,7 @@ public final class VmFdReserve implements AutoCloseable {
     }
 
     /** Whether a VM is ready to be taken; for tests. */
-    public boolean hasReady() {
+    boolean hasReady() {
         synchronized (lock) {
             return ready != null;
         }
