@@ -97,7 +97,13 @@ public record KernelConfig(long entryPoint, Path kernelPath, long kernelLoadAddr
 
     /** The guest's RAM: the memory regions that are not device memory, summed, in bytes. */
     public long ramBytes() {
-        return memoryRegions.stream().filter(r -> !r.flags().device()).mapToLong(MemoryRegionConfig::size).sum();
+        long bytes = 0; // a loop, not a stream: every vm create and every VM listing asks
+        for (MemoryRegionConfig r : memoryRegions) {
+            if (!r.flags().device()) {
+                bytes += r.size();
+            }
+        }
+        return bytes;
     }
 
     /**
