@@ -1,12 +1,15 @@
 """Helpers for bench/run-all: timed processes, idle-VM fleets, RSS sampling, statistics, VM configs and a
-driver for `javisor shell` on its standard input. Standard library only (Python 3.11)."""
+driver for `javisor shell` on its standard input and one for `javisor serve`'s multi-VM API. Standard library
+only (Python 3.11)."""
 import ctypes
+import http.client
 import json
 import os
 import re
 import select
 import shlex
 import signal
+import socket
 import statistics
 import struct
 import subprocess
@@ -235,11 +238,12 @@ class Fleet:
 # ---- VM configs --------------------------------------------------------------------------------------------
 
 
-def write_config(path, vm_id, kernel, regions, cmdline=None, name=None, devices=None):
+def write_config(path, vm_id, kernel, regions, cmdline=None, name=None, devices=None, huge_pages=None):
     """Writes an AxVisor-schema VM config. regions: (gpa, size, flags) triples, map_type 0 (MapAlloc); devices:
-    the [devices] section's lines, if any."""
+    the [devices] section's lines, if any; huge_pages: Javisor's huge_pages key (none, transparent, 2M), if any."""
     rows = ",\n".join(f"    [{gpa:#x}, {size:#x}, {flags:#x}, 0]" for gpa, size, flags in regions)
     extra = f'cmdline = "{cmdline}"\n' if cmdline else ""
+    extra += f'huge_pages = "{huge_pages}"\n' if huge_pages else ""
     with open(path, "w") as f:
         f.write(f"""# Written by bench/run-all.
 [base]
@@ -523,6 +527,77 @@ def shell_available(javisor_cmd):
         return True, r.stdout.decode(errors="replace")
     why = (r.stderr or r.stdout).decode(errors="replace").strip().splitlines()
     return False, f"`javisor shell --help` exited with {r.returncode}" + (f": {why[0]}" if why else "")
+
+
+class _UnixHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, path, timeout):
+        super().__init__("localhost", timeout=timeout)
+        self.unix_path = path
+
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(self.timeout)
+        self.sock.connect(self.unix_path)
+
+
+class ApiServer:
+    """`javisor serve --api-sock SOCK --log-dir LOGS`, driven over its Unix socket with HTTP/1.1 on one kept-alive
+    connection (README, "The multi-VM API"). A VM's first console output is seen as the first modification of a
+    file in LOGS (inotify), as the shell driver sees it."""
+
+    def __init__(self, cmd, sock, logs, timeout=10.0, start_timeout=120.0):
+        self.cmd = cmd
+        self.timeout = timeout
+        self.p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + start_timeout
+        while not os.path.exists(sock):
+            if self.p.poll() is not None or time.monotonic() > deadline:
+                self.close()
+                raise ShellError(f"`{' '.join(cmd)}` did not open {sock}: "
+                                 + self.p.stderr.read().decode(errors="replace")[-600:])
+            time.sleep(0.05)
+        self.conn = _UnixHTTPConnection(sock, timeout)
+        self.inotify = _inotify_watch(logs)
+        if self.inotify is None:
+            self.close()
+            raise ShellError("no inotify here: the API driver sees the guests' output only in their log files")
+
+    def request(self, method, path, body=None):
+        """The answer's JSON; raises ShellError on a status of 400 or more."""
+        data = json.dumps(body).encode() if body is not None else None
+        headers = {"Content-Type": "application/json"} if data is not None else {}
+        self.conn.request(method, path, body=data, headers=headers)
+        answer = self.conn.getresponse()
+        text = answer.read()
+        if answer.status >= 400:
+            raise ShellError(f"{method} {path}: {answer.status} {text[:300]!r}")
+        return json.loads(text) if text else {}
+
+    def clear_console(self):
+        _inotify_modified(self.inotify)
+
+    def wait_console(self, timeout=None):
+        """perf_counter() when a console log file was first modified since clear_console()."""
+        deadline = time.monotonic() + (timeout or self.timeout)
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise ShellError("no console output within %.0f s" % (timeout or self.timeout))
+            if select.select([self.inotify], [], [], left)[0] and _inotify_modified(self.inotify):
+                return time.perf_counter()
+
+    def close(self):
+        if getattr(self, "conn", None):
+            self.conn.close()
+        if getattr(self, "inotify", None) is not None:
+            os.close(self.inotify)
+        if self.p.poll() is None:
+            self.p.send_signal(signal.SIGTERM)
+            try:
+                self.p.wait(60)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
 
 
 def thp_setting():

@@ -31,6 +31,8 @@ def draw(path, sections):
             _bars(ax, data, "Javisor / QEMU throughput (1 = as fast)")
         elif title.startswith("8."):
             _bars(ax, data, "ms to the first console byte (log scale)", log=True)
+        elif title.startswith("9."):
+            _bars(ax, data, "guest memory bandwidth, GB/s (higher: better)")
         elif title.startswith("7."):
             _bars(ax, data, "Javisor / QEMU (1 = as good; MB/s: higher better, µs: lower)")
         else:
