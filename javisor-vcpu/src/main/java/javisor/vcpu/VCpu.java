@@ -42,6 +42,8 @@ public final class VCpu implements ExitCompletion, AutoCloseable {
     private long pendingDataOffset;
     private int pendingIoSize;
     private int pendingIoCount;
+    /** The registers read to decode the last hypercall, kept for its answer: one KVM_GET_REGS less per call. */
+    private Regs pendingHypercallRegs;
 
     public VCpu(int id, VcpuFd fd, GuestMemory memory) {
         this.id = id;
@@ -185,7 +187,8 @@ public final class VCpu implements ExitCompletion, AutoCloseable {
         int port = kvmRun.ioPort();
         if (kvmRun.ioDirection() == KvmConstants.EXIT_IO_OUT) {
             if (HypercallAbi.isHypercall(port, size, count)) {
-                return HypercallAbi.decode(fd.getRegs(), fd.getSregs().cs().l());
+                pendingHypercallRegs = fd.getRegs();
+                return HypercallAbi.decode(pendingHypercallRegs, fd.getSregs().cs().l());
             }
             long[] values = new long[count];
             for (int i = 0; i < count; i++) {
@@ -262,10 +265,15 @@ public final class VCpu implements ExitCompletion, AutoCloseable {
         kvmRun.writeData(KvmRun.mmioDataOffset(), pendingIoSize, value);
     }
 
-    /** Answers the last {@link VCpuExit.Hypercall}: the result goes to RAX. */
+    /**
+     * Answers the last {@link VCpuExit.Hypercall}: the result goes to RAX, the other registers as the exit left
+     * them (nothing but this thread sets this vCPU's registers between the exit and its answer).
+     */
     @Override
     public void completeHypercall(long result) {
-        fd.setRegs(fd.getRegs().with(HypercallAbi.NUMBER_AND_RESULT, result));
+        Regs regs = pendingHypercallRegs != null ? pendingHypercallRegs : fd.getRegs();
+        pendingHypercallRegs = null;
+        fd.setRegs(regs.with(HypercallAbi.NUMBER_AND_RESULT, result));
     }
 
     /** KVM_GET_MP_STATE: whether the vCPU waits for INIT/SIPI, runs, or halts. */
