@@ -126,6 +126,13 @@ public final class KvmLoop {
         return b.getInt(24) & 0xffffffffL;
     }
 
+    /** Javisor's hypercall trap as kvm-loop.c answers it: GET_VM_ID (10) is VM 1, anything else -ENOSYS. */
+    private static void hypercall(VcpuFd vcpu) {
+        Regs regs = vcpu.getRegs();
+        long nr = vcpu.getSregs().cs().l() ? regs.rax() : regs.rax() & 0xffff_ffffL;
+        vcpu.setRegs(regs.with(Regs.Reg.RAX, nr == 10 ? 1 : -38));
+    }
+
     private static int loop(VcpuFd vcpu, KvmRun run) throws IOException {
         FileOutputStream console = new FileOutputStream(FileDescriptor.out);
         long[] uart = new long[8];
@@ -156,6 +163,8 @@ public final class KvmLoop {
                                 return (int) (((v << 1) | 1) & 0xff);
                             } else if (port == 0x604 && size == 2 && v == 0x2000) {
                                 return 0;
+                            } else if (port == 0xe0 && size == 4) {
+                                hypercall(vcpu);
                             }
                         } else {
                             long fill = port == 0xf4 ? 0 : port == 0x3fd ? 0x60

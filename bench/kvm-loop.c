@@ -8,6 +8,7 @@
  *   port 0x3f9-0x3ff  the UART's other registers: writes stored, reads return what was stored
  *                     (LSR reads 0x60, transmitter empty)
  *   port 0xf4         write v: the run ends with exit status (v << 1) | 1; read: 0
+ *   port 0xe0         a 32-bit write: Javisor's hypercall trap, GET_VM_ID answered (see hypercall())
  *   port 0x604        write 0x2000: power-off, exit status 0
  *   other ports       writes dropped, reads all ones
  *   MMIO              writes dropped, reads all ones
@@ -118,6 +119,23 @@ static void set_seg(struct kvm_segment *s, uint16_t sel, uint8_t type)
     s->db = 1;
     s->s = 1;
     s->g = 1;
+}
+
+/*
+ * Javisor's hypercall trap (docs/hypercalls.md), as little as it takes: the number in RAX (cut to 32 bits
+ * outside 64-bit code, so the segment registers are read too, as Javisor does), the result back in RAX.
+ * GET_VM_ID (10) answers 1, any other number -ENOSYS.
+ */
+static void hypercall(int vcpu)
+{
+    struct kvm_regs regs;
+    struct kvm_sregs sregs;
+    if (ioctl(vcpu, KVM_GET_REGS, &regs) < 0 || ioctl(vcpu, KVM_GET_SREGS, &sregs) < 0)
+        die("KVM_GET_REGS/KVM_GET_SREGS");
+    uint64_t nr = sregs.cs.l ? regs.rax : (uint32_t)regs.rax;
+    regs.rax = nr == 10 ? 1 : (uint64_t)-38;
+    if (ioctl(vcpu, KVM_SET_REGS, &regs) < 0)
+        die("KVM_SET_REGS");
 }
 
 int main(int argc, char **argv)
@@ -282,6 +300,8 @@ int main(int argc, char **argv)
                         exit((int)(((v << 1) | 1) & 0xff));
                     } else if (port == 0x604 && run->io.size == 2 && *(uint16_t *)data == 0x2000) {
                         exit(0);
+                    } else if (port == 0xe0 && run->io.size == 4) {
+                        hypercall(vcpu);
                     }
                 } else {
                     if (port == 0xf4)

@@ -8,6 +8,8 @@
  *   mw=N       N 32-bit MMIO writes to maddr (default 0x200000: a read-only region under Javisor and
  *              bench/kvm-loop, so each write exits to the VMM)
  *   mr=N       N 32-bit MMIO reads of raddr (default 0xd0000000: nothing there, reads exit to the VMM)
+ *   hc=N       N hypercalls GET_VM_ID (docs/hypercalls.md: the number in EAX, `outl` to port 0xe0, the result
+ *              back in EAX), each reloading EAX first
  *   maddr=0xA  raddr=0xA   the addresses (hex, or decimal)
  *
  * N is rounded up to a multiple of 16 (the loops are unrolled 16 times, so that the loop itself
@@ -21,6 +23,7 @@
  */
 #include "javisor.h"
 #include "multiboot.h"
+#include "javisor_hypercall.h"
 
 #define MAX_CMDLINE 1024
 #define UNROLL 16
@@ -93,6 +96,13 @@ static void mmio_write(uint32_t iters, uint32_t addr)
                      : "+c"(iters) : "a"(0xdeadbeef), "d"(addr) : "memory");
 }
 
+static void hypercall(uint32_t iters)
+{
+    uint32_t v;
+    __asm__ volatile("1:\n\t.rept 16\n\tmovl %2, %%eax\n\toutl %%eax, %3\n\t.endr\n\tdec %0\n\tjnz 1b"
+                     : "+c"(iters), "=&a"(v) : "i"(JAVISOR_HC_GET_VM_ID), "i"(JAVISOR_HC_PORT) : "memory");
+}
+
 static void mmio_read(uint32_t iters, uint32_t addr)
 {
     uint32_t v = 0;
@@ -117,10 +127,10 @@ void guest_main(uint32_t magic, const struct multiboot_info *mbi)
     if (magic == MULTIBOOT_BOOTLOADER_MAGIC && (mbi->flags & MULTIBOOT_INFO_CMDLINE) && mbi->cmdline)
         cmdline = (const char *)(uintptr_t)mbi->cmdline;
 
-    static const char *const kinds[] = {"out", "in", "mw", "mr"};
+    static const char *const kinds[] = {"out", "in", "mw", "mr", "hc"};
     uint32_t maddr = word_value(cmdline, "maddr", DEFAULT_MMIO_WRITE);
     uint32_t raddr = word_value(cmdline, "raddr", DEFAULT_MMIO_READ);
-    for (int k = 0; k < 4; k++) {
+    for (int k = 0; k < 5; k++) {
         uint32_t n = word_value(cmdline, kinds[k], 0);
         if (n == 0)
             continue;
@@ -130,7 +140,8 @@ void guest_main(uint32_t magic, const struct multiboot_info *mbi)
         case 0: pio_out(iters); break;
         case 1: pio_in(iters); break;
         case 2: mmio_write(iters, maddr); break;
-        default: mmio_read(iters, raddr); break;
+        case 3: mmio_read(iters, raddr); break;
+        default: hypercall(iters); break;
         }
         uint64_t t1 = rdtsc();
         report(kinds[k], iters * UNROLL, t1 - t0);
