@@ -42,7 +42,10 @@ public final class VCpu implements ExitCompletion, AutoCloseable {
     private long pendingDataOffset;
     private int pendingIoSize;
     private int pendingIoCount;
-    /** The registers read to decode the last hypercall, kept for its answer: one KVM_GET_REGS less per call. */
+    /**
+     * The registers read to decode the last hypercall, kept for its answer: without KVM_CAP_SYNC_REGS, one
+     * KVM_GET_REGS less per call.
+     */
     private Regs pendingHypercallRegs;
 
     public VCpu(int id, VcpuFd fd, GuestMemory memory) {
@@ -187,8 +190,8 @@ public final class VCpu implements ExitCompletion, AutoCloseable {
         int port = kvmRun.ioPort();
         if (kvmRun.ioDirection() == KvmConstants.EXIT_IO_OUT) {
             if (HypercallAbi.isHypercall(port, size, count)) {
-                pendingHypercallRegs = fd.getRegs();
-                return HypercallAbi.decode(pendingHypercallRegs, fd.getSregs().cs().l());
+                pendingHypercallRegs = fd.exitRegs();
+                return HypercallAbi.decode(pendingHypercallRegs, fd.exitCodeIs64Bit());
             }
             long[] values = new long[count];
             for (int i = 0; i < count; i++) {
@@ -273,7 +276,7 @@ public final class VCpu implements ExitCompletion, AutoCloseable {
     public void completeHypercall(long result) {
         Regs regs = pendingHypercallRegs != null ? pendingHypercallRegs : fd.getRegs();
         pendingHypercallRegs = null;
-        fd.setRegs(regs.with(HypercallAbi.NUMBER_AND_RESULT, result));
+        fd.setRegsForEntry(regs.with(HypercallAbi.NUMBER_AND_RESULT, result));
     }
 
     /** KVM_GET_MP_STATE: whether the vCPU waits for INIT/SIPI, runs, or halts. */

@@ -20,6 +20,7 @@ public final class KvmConstants {
     public static final int CAP_IOEVENTFD = 36;
     public static final int CAP_SET_IDENTITY_MAP_ADDR = 37;
     public static final int CAP_MAX_VCPUS = 66;
+    public static final int CAP_SYNC_REGS = 74;
     public static final int CAP_SIGNAL_MSI = 77;
     public static final int CAP_READONLY_MEM = 81;
     public static final int CAP_X2APIC_API = 129;
@@ -58,6 +59,10 @@ public final class KvmConstants {
     // KVM_IRQFD flags
     public static final int IRQFD_FLAG_DEASSIGN = 1;
     public static final int X2APIC_API_USE_32BIT_IDS = 1;
+
+    // kvm_run's kvm_valid_regs and kvm_dirty_regs bits, and KVM_CAP_SYNC_REGS's answer
+    public static final int SYNC_X86_REGS = 1;
+    public static final int SYNC_X86_SREGS = 2;
 
     // KVM_IOEVENTFD flags (the kvm_ioeventfd_flag_nr_* bits)
     public static final int IOEVENTFD_FLAG_DATAMATCH = 1;

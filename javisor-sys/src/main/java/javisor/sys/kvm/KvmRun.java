@@ -41,6 +41,11 @@ public final class KvmRun {
     private static final long EMULATION_INSN_SIZE = off("exit", "emulation_failure", "insn_size");
     private static final long EMULATION_INSN_BYTES = off("exit", "emulation_failure", "insn_bytes");
     private static final long SYSTEM_EVENT_TYPE = off("exit", "system_event", "type");
+    private static final long VALID_REGS = off("kvm_valid_regs");
+    private static final long DIRTY_REGS = off("kvm_dirty_regs");
+    private static final long SYNCED_REGS = off("s", "regs", "regs");
+    private static final long SYNCED_CS_L = off("s", "regs", "sregs", "cs", "l");
+    private static final long SYNCED = KvmConstants.SYNC_X86_REGS | KvmConstants.SYNC_X86_SREGS;
 
     private final MemorySegment run;
 
@@ -139,6 +144,41 @@ public final class KvmRun {
         }
         int n = Math.clamp(Byte.toUnsignedInt(run.get(JAVA_BYTE, EMULATION_INSN_SIZE)), 0, 15);
         return run.asSlice(EMULATION_INSN_BYTES, n).toArray(JAVA_BYTE);
+    }
+
+    /**
+     * Asks KVM to copy the general and special registers here at every exit (KVM_CAP_SYNC_REGS, which the caller
+     * has checked), so that reading them costs no ioctl.
+     */
+    void syncRegisters() {
+        run.set(JAVA_LONG_UNALIGNED, VALID_REGS, SYNCED);
+    }
+
+    /** The general registers: as KVM left them at the exit, or as {@link #setSyncedRegs} set them since. */
+    Regs syncedRegs() {
+        return Regs.read(run.asSlice(SYNCED_REGS, KvmStructs.KVM_REGS.byteSize()));
+    }
+
+    /** CS.L as KVM left it at the exit: whether the guest runs 64-bit code. */
+    boolean syncedCodeIs64Bit() {
+        return run.get(JAVA_BYTE, SYNCED_CS_L) != 0;
+    }
+
+    /** Sets the general registers for the next entry: KVM takes them from here (kvm_dirty_regs). */
+    void setSyncedRegs(Regs regs) {
+        regs.write(run.asSlice(SYNCED_REGS, KvmStructs.KVM_REGS.byteSize()));
+        run.set(JAVA_LONG_UNALIGNED, DIRTY_REGS, run.get(JAVA_LONG_UNALIGNED, DIRTY_REGS)
+                | KvmConstants.SYNC_X86_REGS);
+    }
+
+    /** Whether registers set by {@link #setSyncedRegs} wait for the next entry. */
+    boolean syncedRegsPending() {
+        return (run.get(JAVA_LONG_UNALIGNED, DIRTY_REGS) & KvmConstants.SYNC_X86_REGS) != 0;
+    }
+
+    /** Drops registers set by {@link #setSyncedRegs}: a KVM_SET_REGS since then has the last word. */
+    void dropSyncedRegs() {
+        run.set(JAVA_LONG_UNALIGNED, DIRTY_REGS, 0L);
     }
 
     public int systemEventType() {

@@ -117,8 +117,8 @@ public final class KvmStructs {
             .withName("kvm_ioeventfd");
 
     /**
-     * The leading part of struct kvm_run that Javisor reads: the header and the exit union members it
-     * decodes (each union member is given as its own layout at offset 32).
+     * Struct kvm_run as far as Javisor reads it: the header, the exit union members it decodes (each union
+     * member is given as its own layout at offset 32) and the synced registers.
      */
     public static final StructLayout KVM_RUN = structLayout(
             JAVA_BYTE.withName("request_interrupt_window"), JAVA_BYTE.withName("immediate_exit"),
@@ -142,6 +142,13 @@ public final class KvmStructs {
                             sequenceLayout(15, JAVA_BYTE).withName("insn_bytes")).withName("emulation_failure"),
                     structLayout(JAVA_INT.withName("type"), JAVA_INT.withName("ndata"),
                             sequenceLayout(16, JAVA_LONG).withName("data")).withName("system_event"),
-                    sequenceLayout(256, JAVA_BYTE).withName("padding")).withName("exit"))
+                    sequenceLayout(256, JAVA_BYTE).withName("padding")).withName("exit"),
+            JAVA_LONG.withName("kvm_valid_regs"), JAVA_LONG.withName("kvm_dirty_regs"),
+            // struct kvm_sync_regs: the registers KVM copies here at exits (KVM_CAP_SYNC_REGS); the events,
+            // which Javisor does not sync, as bytes.
+            MemoryLayout.unionLayout(
+                    structLayout(KVM_REGS.withName("regs"), KVM_SREGS.withName("sregs"),
+                            sequenceLayout(64, JAVA_BYTE).withName("events")).withName("regs"),
+                    sequenceLayout(2048, JAVA_BYTE).withName("padding")).withName("s"))
             .withName("kvm_run");
 }

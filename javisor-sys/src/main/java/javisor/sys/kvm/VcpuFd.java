@@ -26,12 +26,19 @@ public final class VcpuFd implements AutoCloseable {
     private final int fd;
     private final HostMapping runMapping;
     private final KvmRun run;
+    /** KVM copies the registers into kvm_run at every exit and takes them back from there when asked. */
+    private final boolean registersSynced;
     private boolean closed;
 
-    VcpuFd(int fd, int mmapSize) {
+    /** @param syncRegisters whether KVM offers KVM_CAP_SYNC_REGS for the general and special registers */
+    VcpuFd(int fd, int mmapSize, boolean syncRegisters) {
         this.fd = fd;
         this.runMapping = HostMapping.sharedFile(fd, 0, mmapSize, true);
         this.run = new KvmRun(runMapping.segment());
+        this.registersSynced = syncRegisters;
+        if (syncRegisters) {
+            run.syncRegisters();
+        }
     }
 
     public KvmRun kvmRun() {
@@ -46,7 +53,33 @@ public final class VcpuFd implements AutoCloseable {
         return LibC.ioctlRaw(fd, KvmIoctls.KVM_RUN, 0);
     }
 
+    /**
+     * The general registers at the last exit, read from kvm_run where KVM synced them there: a VM exit that the
+     * registers answer (a hypercall) then costs no KVM_GET_REGS.
+     */
+    public Regs exitRegs() {
+        return registersSynced ? run.syncedRegs() : getRegs();
+    }
+
+    /** Whether the guest ran 64-bit code (CS.L) at the last exit; from kvm_run where KVM synced it there. */
+    public boolean exitCodeIs64Bit() {
+        return registersSynced ? run.syncedCodeIs64Bit() : getSregs().cs().l();
+    }
+
+    /** Sets the general registers for the next KVM_RUN: through kvm_run where KVM syncs them, else KVM_SET_REGS. */
+    public void setRegsForEntry(Regs regs) {
+        if (registersSynced) {
+            run.setSyncedRegs(regs);
+        } else {
+            setRegs(regs);
+        }
+    }
+
+    /** KVM_GET_REGS; or the registers {@link #setRegsForEntry} left in kvm_run, which the next entry takes. */
     public Regs getRegs() {
+        if (registersSynced && run.syncedRegsPending()) {
+            return run.syncedRegs();
+        }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment r = arena.allocate(KvmStructs.KVM_REGS);
             LibC.ioctl(fd, KvmIoctls.KVM_GET_REGS, r.address(), "KVM_GET_REGS");
@@ -54,7 +87,11 @@ public final class VcpuFd implements AutoCloseable {
         }
     }
 
+    /** KVM_SET_REGS, which supersedes what {@link #setRegsForEntry} left for the next entry. */
     public void setRegs(Regs regs) {
+        if (registersSynced) {
+            run.dropSyncedRegs();
+        }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment r = arena.allocate(KvmStructs.KVM_REGS);
             regs.write(r);

@@ -139,7 +139,8 @@ public final class VmFd implements AutoCloseable {
     public VcpuFd createVcpu(int id) {
         int vcpuFd = LibC.ioctl(fd, KvmIoctls.KVM_CREATE_VCPU, id, "KVM_CREATE_VCPU");
         try {
-            return new VcpuFd(vcpuFd, vcpuMmapSize);
+            int sync = KvmConstants.SYNC_X86_REGS | KvmConstants.SYNC_X86_SREGS;
+            return new VcpuFd(vcpuFd, vcpuMmapSize, (checkExtension(KvmConstants.CAP_SYNC_REGS) & sync) == sync);
         } catch (RuntimeException e) {
             LibC.close(vcpuFd);
             throw e;

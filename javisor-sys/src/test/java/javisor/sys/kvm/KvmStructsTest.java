@@ -61,7 +61,8 @@ class KvmStructsTest {
             "exit.internal.suberror", "exit.internal.ndata", "exit.internal.data",
             "exit.emulation_failure.flags", "exit.emulation_failure.insn_size",
             "exit.emulation_failure.insn_bytes",
-            "exit.system_event.type");
+            "exit.system_event.type",
+            "kvm_valid_regs", "kvm_dirty_regs", "s.regs.regs", "s.regs.sregs.cs.l");
 
     /**
      * One value to compare: {@code javaValue} against the C expression's value.

@@ -165,6 +165,43 @@ class KvmTest {
             assertThat(regs.rax() & 0xff).isEqualTo(0x41);
         }
 
+        /** KVM_CAP_SYNC_REGS: the registers of an exit come through kvm_run, and go back into the guest that way. */
+        @Test
+        void registersSyncedThroughKvmRunMatchTheIoctlsAndReachTheGuest() {
+            create();
+            int sync = SYNC_X86_REGS | SYNC_X86_SREGS;
+            assertThat(vm.vm.checkExtension(CAP_SYNC_REGS) & sync).as("KVM_CAP_SYNC_REGS").isEqualTo(sync);
+            vm.load(ENTRY,
+                    0xB0, 0x41,   // mov al, 0x41
+                    0xE6, PORT,   // out 0x10, al
+                    0xE6, PORT,   // out 0x10, al   (al as user space set it through kvm_run)
+                    0xE6, PORT,   // out 0x10, al   (al as KVM_SET_REGS set it, over kvm_run's)
+                    0xF4);        // hlt
+            TestVm.startInRealMode(vcpu, ENTRY);
+            KvmRun run = vcpu.kvmRun();
+
+            assertThat(vcpu.run()).isZero();
+            assertThat(run.readData(run.ioDataOffset(), 1)).isEqualTo(0x41);
+            Regs atExit = vcpu.exitRegs();
+            assertThat(atExit).as("synced registers").isEqualTo(vcpu.getRegs());
+            assertThat(atExit.rax() & 0xff).isEqualTo(0x41);
+            assertThat(vcpu.exitCodeIs64Bit()).as("CS.L in real mode").isFalse();
+            vcpu.setRegsForEntry(atExit.with(Regs.Reg.RAX, 0x5A));
+            assertThat(vcpu.getRegs().rax()).as("the registers the next entry takes").isEqualTo(0x5A);
+
+            assertThat(vcpu.run()).isZero();
+            assertThat(run.exitReason()).isEqualTo(EXIT_IO);
+            assertThat(run.readData(run.ioDataOffset(), 1)).as("al set through kvm_run").isEqualTo(0x5A);
+            assertThat(vcpu.exitRegs().rip()).as("rip at the second out").isEqualTo(ENTRY + 4);
+            vcpu.setRegsForEntry(vcpu.exitRegs().with(Regs.Reg.RAX, 0x11));
+            vcpu.setRegs(vcpu.exitRegs().with(Regs.Reg.RAX, 0x22));
+
+            assertThat(vcpu.run()).isZero();
+            assertThat(run.readData(run.ioDataOffset(), 1)).as("al set by KVM_SET_REGS").isEqualTo(0x22);
+            assertThat(vcpu.run()).isZero();
+            assertThat(run.exitReason()).isEqualTo(EXIT_HLT);
+        }
+
         @Test
         void inReadsTheValueUserSpaceWritesBack() {
             create();
