@@ -293,10 +293,53 @@ class KillNineIT {
 
         private void checkAlive(long limit, String what) {
             if (!process.isAlive() || System.nanoTime() > limit) {
+                String state = process.isAlive() ? "\nwhere it waited:\n" + whereItWaits(process.pid()) : "";
                 process.destroyForcibly();
                 fail("Javisor " + (process.isAlive() ? "gave no " : "ended (status " + process.exitValue()
-                        + ") before ") + what + "; stderr:\n" + read(err) + "\nconsole:\n" + console());
+                        + ") before ") + what + "; stderr:\n" + read(err) + "\nconsole:\n" + console() + state);
             }
+        }
+
+        /**
+         * What a Javisor that hung was doing: each thread's state and kernel stack (/proc, as root in the box) and
+         * the JVM's thread dump, so that a hang seen once (in CI) tells its cause.
+         */
+        private static String whereItWaits(long pid) {
+            StringBuilder s = new StringBuilder();
+            try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+                for (Path task : tasks.sorted().toList()) {
+                    try {
+                        String stat = read(task.resolve("stat")); // "tid (name) S ..."
+                        int close = stat.lastIndexOf(')');
+                        s.append(task.getFileName()).append(' ').append(stat, stat.indexOf('(') + 1, close)
+                                .append(" state ").append(stat.charAt(close + 2))
+                                .append(" wchan ").append(read(task.resolve("wchan"))).append('\n')
+                                .append(read(task.resolve("stack")).indent(4));
+                    } catch (RuntimeException e) { // the thread ended, or /proc refused
+                        s.append(task.getFileName()).append(": ").append(e).append('\n');
+                    }
+                }
+            } catch (IOException e) {
+                s.append("/proc: ").append(e).append('\n');
+            }
+            try {
+                Path dump = Files.createTempFile("kill-nine-threads", ".txt");
+                Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                        Long.toString(pid), "Thread.print").redirectErrorStream(true).redirectOutput(dump.toFile())
+                        .start();
+                if (jcmd.waitFor(60, TimeUnit.SECONDS)) {
+                    s.append(read(dump));
+                    Files.delete(dump);
+                } else {
+                    jcmd.destroyForcibly();
+                    s.append("jcmd Thread.print gave no answer in 60 s\n");
+                }
+            } catch (IOException e) {
+                s.append("jcmd: ").append(e).append('\n');
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return s.toString();
         }
 
         void sleepNanos(long nanos) throws InterruptedException {
