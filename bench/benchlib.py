@@ -263,11 +263,11 @@ kernel_load_addr = 0x10_0000
     return path
 
 
-# ---- javisor shell driver ---------------------------------------------------------------------------------
+# ---- drivers of a running Javisor: its shell and its HTTP API ----------------------------------------------
 
 
-class ShellError(RuntimeError):
-    pass
+class DriverError(RuntimeError):
+    """A running Javisor, driven through its shell or its HTTP API, did not answer as it should have."""
 
 
 _IN_MODIFY = 0x2
@@ -362,7 +362,7 @@ class Shell:
                     continue    # a log message, not a command's result (those are "error: ...")
                 self.lines.append((self.fds.get(fd, "out"), line.decode(errors="replace")))
         if not self.fds and not ready:
-            raise ShellError(f"javisor shell ended (status {self.p.poll()})")
+            raise DriverError(f"javisor shell ended (status {self.p.poll()})")
         return bool(ready)
 
     def send(self, command):
@@ -371,7 +371,7 @@ class Shell:
             self.p.stdin.write((command + "\n").encode())
             self.p.stdin.flush()
         except BrokenPipeError as e:
-            raise ShellError(f"javisor shell ended before '{command}'") from e
+            raise DriverError(f"javisor shell ended before '{command}'") from e
 
     def response(self, timeout=None):
         """The next result line (standard output or error)."""
@@ -379,7 +379,7 @@ class Shell:
         while not self.lines:
             left = deadline - time.perf_counter()
             if left <= 0:
-                raise ShellError("no answer within %.0f s; transcript: %s" % (timeout or self.timeout,
+                raise DriverError("no answer within %.0f s; transcript: %s" % (timeout or self.timeout,
                                                                               " | ".join(self.transcript[-6:])))
             self._pump(left)
         stream, line = self.lines.pop(0)
@@ -387,11 +387,11 @@ class Shell:
         return stream, line
 
     def command(self, command, timeout=None):
-        """Sends a command and returns its result line; raises ShellError when it reads as an error."""
+        """Sends a command and returns its result line; raises DriverError when it reads as an error."""
         self.send(command)
         stream, line = self.response(timeout)
         if re.search(r"\b(error|unknown|usage|failed|cannot|invalid|no such)\b", line, re.IGNORECASE):
-            raise ShellError(f"'{command}' answered: {line}")
+            raise DriverError(f"'{command}' answered: {line}")
         return line
 
     def json_command(self, command, timeout=None):
@@ -406,7 +406,7 @@ class Shell:
                 return json.loads(text)
             except json.JSONDecodeError:
                 if time.perf_counter() > deadline:
-                    raise ShellError(f"'{command}' did not answer JSON: {text[:300]!r}")
+                    raise DriverError(f"'{command}' did not answer JSON: {text[:300]!r}")
 
     def clear_console(self):
         self.pump_pending()
@@ -425,7 +425,7 @@ class Shell:
         while self.console_at is None and self.file_at is None:
             left = deadline - time.perf_counter()
             if left <= 0:
-                raise ShellError("no console output from the VM within %.0f s" % (timeout or self.timeout))
+                raise DriverError("no console output from the VM within %.0f s" % (timeout or self.timeout))
             self._pump(left)
         seen = [(t, how) for t, how in ((self.console_at, "its line on the shell's standard output"),
                                         (self.file_at, f"the first write to its console log in {self.console_dir}"))
@@ -453,7 +453,7 @@ class Shell:
         path = None
         try:
             path = _find_console_log(self.json_command("vm list --format json"), vm_id)
-        except ShellError:
+        except DriverError:
             pass
         if not path:
             self.send(f"vm show {vm_id}")
@@ -481,7 +481,7 @@ class Shell:
         try:
             self.send("exit")
             self.p.wait(5)
-        except (ShellError, subprocess.TimeoutExpired):
+        except (DriverError, subprocess.TimeoutExpired):
             self.p.kill()
             self.p.wait()
         if self.inotify is not None:
@@ -553,24 +553,24 @@ class ApiServer:
         while not os.path.exists(sock):
             if self.p.poll() is not None or time.monotonic() > deadline:
                 self.close()
-                raise ShellError(f"`{' '.join(cmd)}` did not open {sock}: "
+                raise DriverError(f"`{' '.join(cmd)}` did not open {sock}: "
                                  + self.p.stderr.read().decode(errors="replace")[-600:])
             time.sleep(0.05)
         self.conn = _UnixHTTPConnection(sock, timeout)
         self.inotify = _inotify_watch(logs)
         if self.inotify is None:
             self.close()
-            raise ShellError("no inotify here: the API driver sees the guests' output only in their log files")
+            raise DriverError("no inotify here: the API driver sees the guests' output only in their log files")
 
     def request(self, method, path, body=None):
-        """The answer's JSON; raises ShellError on a status of 400 or more."""
+        """The answer's JSON; raises DriverError on a status of 400 or more."""
         data = json.dumps(body).encode() if body is not None else None
         headers = {"Content-Type": "application/json"} if data is not None else {}
         self.conn.request(method, path, body=data, headers=headers)
         answer = self.conn.getresponse()
         text = answer.read()
         if answer.status >= 400:
-            raise ShellError(f"{method} {path}: {answer.status} {text[:300]!r}")
+            raise DriverError(f"{method} {path}: {answer.status} {text[:300]!r}")
         return json.loads(text) if text else {}
 
     def clear_console(self):
@@ -582,7 +582,7 @@ class ApiServer:
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise ShellError("no console output within %.0f s" % (timeout or self.timeout))
+                raise DriverError("no console output within %.0f s" % (timeout or self.timeout))
             if select.select([self.inotify], [], [], left)[0] and _inotify_modified(self.inotify):
                 return time.perf_counter()
 
