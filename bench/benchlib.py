@@ -380,7 +380,7 @@ class Shell:
             left = deadline - time.perf_counter()
             if left <= 0:
                 raise DriverError("no answer within %.0f s; transcript: %s" % (timeout or self.timeout,
-                                                                              " | ".join(self.transcript[-6:])))
+                                                                               " | ".join(self.transcript[-6:])))
             self._pump(left)
         stream, line = self.lines.pop(0)
         self.transcript.append(f"< [{stream}] {line}")
@@ -554,7 +554,7 @@ class ApiServer:
             if self.p.poll() is not None or time.monotonic() > deadline:
                 self.close()
                 raise DriverError(f"`{' '.join(cmd)}` did not open {sock}: "
-                                 + self.p.stderr.read().decode(errors="replace")[-600:])
+                                  + self.p.stderr.read().decode(errors="replace")[-600:])
             time.sleep(0.05)
         self.conn = _UnixHTTPConnection(sock, timeout)
         self.inotify = _inotify_watch(logs)

@@ -292,11 +292,12 @@ class KillNineIT {
         }
 
         private void checkAlive(long limit, String what) {
-            if (!process.isAlive() || System.nanoTime() > limit) {
-                String state = process.isAlive() ? "\nwhere it waited:\n" + whereItWaits(process.pid()) : "";
+            boolean alive = process.isAlive();
+            if (!alive || System.nanoTime() > limit) {
+                String state = alive ? "\nwhere it waited:\n" + whereItWaits(process.pid()) : "";
                 process.destroyForcibly();
-                fail("Javisor " + (process.isAlive() ? "gave no " : "ended (status " + process.exitValue()
-                        + ") before ") + what + "; stderr:\n" + read(err) + "\nconsole:\n" + console() + state);
+                fail("Javisor " + (alive ? "gave no " : "ended (status " + process.exitValue() + ") before ")
+                        + what + "; stderr:\n" + read(err) + "\nconsole:\n" + console() + state);
             }
         }
 
