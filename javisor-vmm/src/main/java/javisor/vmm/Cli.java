@@ -56,6 +56,9 @@ public final class Cli {
               javisor jail --id ID --uid UID --gid GID [...] -- firecracker|run|shell ARGS...
                                               Firecracker's jailer: that VMM as UID:GID in new namespaces,
                                               a folder of its own as its root, a cgroup (javisor jail --help)
+              javisor resident                a Javisor that stays up: while it runs, the launcher hands each
+                                              `javisor run` to it instead of starting a JVM (README, "The
+                                              resident Javisor"); until SIGTERM or SIGINT
               javisor --help | --version
 
             Options:
@@ -81,12 +84,16 @@ public final class Cli {
             2 bad arguments, config or image, 4 guest failure, 6 host error, 8 KVM unavailable.
             """;
 
+    private final Path cwd;
+    private final SharedKvm sharedKvm; // the resident's, or null: each run opens KVM
     private final InputStream in;
     private final PrintStream out;
     private final PrintStream err;
     private boolean helpShown;
 
-    private Cli(InputStream in, PrintStream out, PrintStream err) {
+    private Cli(Path cwd, SharedKvm sharedKvm, InputStream in, PrintStream out, PrintStream err) {
+        this.cwd = cwd;
+        this.sharedKvm = sharedKvm;
         this.in = in;
         this.out = out;
         this.err = err;
@@ -94,7 +101,21 @@ public final class Cli {
 
     /** @param in the console's input under {@code run} (one VM), the commands under {@code shell} */
     public static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
-        return new Cli(in, out, err).dispatch(List.of(args));
+        return new Cli(Path.of(""), null, in, out, err).dispatch(List.of(args));
+    }
+
+    /**
+     * {@code javisor run ARGS} for a client of the resident Javisor, on its KVM: relative paths in {@code args} are
+     * taken from the client's folder {@code cwd}, not this process's; {@code in} is null when the client sends no
+     * console input.
+     */
+    static int runFor(Path cwd, List<String> args, SharedKvm kvm, InputStream in, PrintStream out,
+                      PrintStream err) {
+        if (args.isEmpty() || !args.getFirst().equals("run")) {
+            err.println("javisor: the resident Javisor runs only 'javisor run'");
+            return ExitStatus.USAGE;
+        }
+        return new Cli(cwd, kvm, in, out, err).dispatch(args);
     }
 
     private int dispatch(List<String> args) {
@@ -112,6 +133,7 @@ public final class Cli {
                 out.print(USAGE);
                 yield ExitStatus.OK;
             }
+            case "resident" -> Resident.main(args.subList(1, args.size()), out, err);
             case "--version", "-V" -> {
                 out.println("javisor " + version());
                 yield ExitStatus.OK;
@@ -171,7 +193,7 @@ public final class Cli {
                 return Optional.empty();
             }
             if (!a.startsWith("--")) {
-                o.configs.add(Path.of(a));
+                o.configs.add(path(a));
                 continue;
             }
             String name = a;
@@ -188,25 +210,25 @@ public final class Cli {
             }
             try {
                 switch (name) {
-                    case "--kernel" -> o.kernel = Path.of(value);
-                    case "--initrd" -> o.initrd = Path.of(value);
+                    case "--kernel" -> o.kernel = path(value);
+                    case "--initrd" -> o.initrd = path(value);
                     case "--cmdline", "--append" -> o.cmdline = value;
                     case "--cpus", "--smp" -> o.cpus = parseIntIn(name, value, 1, BaseConfig.MAX_CPUS);
                     case "--memory", "-m" -> o.memoryMiB = parseIntIn(name, value, 1, 1 << 20);
-                    case "--console" -> o.console = Path.of(value);
-                    case "--drive" -> o.drives.add(value);
+                    case "--console" -> o.console = path(value);
+                    case "--drive" -> o.drives.add(drivePath(value));
                     case "--net" -> o.nets.add(value);
-                    case "--vsock" -> o.vsocks.add(value);
+                    case "--vsock" -> o.vsocks.add(vsockPath(value));
                     case "--log" -> o.logLevel = value;
-                    case "--config-dir" -> o.configDirs.add(Path.of(value));
+                    case "--config-dir" -> o.configDirs.add(path(value));
                     case "--bundled" -> o.bundledSets.add(value);
-                    case "--log-dir" -> o.logDir = Path.of(value);
-                    case "--api-sock" -> o.apiSocket = Optional.of(Path.of(value));
+                    case "--log-dir" -> o.logDir = path(value);
+                    case "--api-sock" -> o.apiSocket = Optional.of(path(value));
                     case "--web" -> o.web = Optional.of(webAddress(value));
-                    case "--web-token-file" -> o.webTokenFile = Optional.of(Path.of(value));
+                    case "--web-token-file" -> o.webTokenFile = Optional.of(path(value));
                     case "--limits" -> {
                         try {
-                            o.limits = LimitsConfig.load(Path.of(value));
+                            o.limits = LimitsConfig.load(path(value));
                         } catch (ConfigException e) {
                             err.println("javisor: --limits: " + e.getMessage());
                             return Optional.empty();
@@ -241,6 +263,27 @@ public final class Cli {
             return Optional.empty();
         }
         return Optional.of(o);
+    }
+
+    /** A path from the command line, relative to the folder the command was given in. */
+    private Path path(String value) {
+        return cwd.resolve(value);
+    }
+
+    /** {@code --drive PATH[,readonly]} with PATH taken from the command's folder. */
+    private String drivePath(String value) {
+        int comma = value.indexOf(',');
+        String file = comma < 0 ? value : value.substring(0, comma);
+        return file.isEmpty() ? value : path(file) + (comma < 0 ? "" : value.substring(comma));
+    }
+
+    /** {@code --vsock cid=N,path=SOCKET} with SOCKET taken from the command's folder. */
+    private String vsockPath(String value) {
+        List<String> parts = new ArrayList<>();
+        for (String part : value.split(",", -1)) {
+            parts.add(part.startsWith("path=") && part.length() > 5 ? "path=" + path(part.substring(5)) : part);
+        }
+        return String.join(",", parts);
     }
 
     /** {@code --web}'s {@code [HOST:]PORT}; the host defaults to loopback, as nothing else may reach it unasked. */
@@ -310,7 +353,7 @@ public final class Cli {
             err.println("javisor: " + e.getMessage());
             return ExitStatus.USAGE;
         }
-        if (!kvmUsable()) {
+        if (sharedKvm == null && !kvmUsable()) {
             return ExitStatus.NO_KVM;
         }
         OutputStream console;
@@ -324,12 +367,13 @@ public final class Cli {
         // each line tagged with its VM's name, so their output does not interleave mid-line.
         Vmm.ConsoleFactory consoles = definitions.size() == 1 ? c -> console
                 : c -> new TaggedLines(console, "[" + c.base().name() + "] ");
-        try (console; Vmm vmm = Vmm.init(definitions, consoles, o.limits)) {
+        try (console; Vmm vmm = sharedKvm == null ? Vmm.init(definitions, consoles, o.limits)
+                : Vmm.init(definitions, consoles, o.limits, sharedKvm)) {
             Thread hook = Thread.ofPlatform().unstarted(() -> vmm.stopAll("signal"));
             Runtime.getRuntime().addShutdownHook(hook);
             // The VM that owns the console takes standard input too, as QEMU's does; not a terminal this process
             // runs in the background of (`javisor run ... &`), whose first read would stop the whole process.
-            if (definitions.size() == 1 && (in != System.in || LibC.readableWithoutStopping(0))) {
+            if (definitions.size() == 1 && in != null && (in != System.in || LibC.readableWithoutStopping(0))) {
                 vmm.console(definitions.getFirst().config().base().id()).typeFrom(in);
             }
             vmm.start();
@@ -476,7 +520,7 @@ public final class Cli {
         if (o.kernel != null) {
             VmConfig c = VmConfig.forKernel(o.kernel, Optional.ofNullable(o.initrd), Optional.ofNullable(o.cmdline),
                     o.cpus, o.memoryMiB).withDevices(o.drives, o.nets, o.vsocks);
-            defs.add(new Vmm.VmDefinition(c, ImageResolver.directory(Path.of(""))));
+            defs.add(new Vmm.VmDefinition(c, ImageResolver.directory(cwd)));
         }
         if (o.kernel == null && o.configs.isEmpty() && o.configDirs.isEmpty() && o.bundledSets.isEmpty()) {
             defs.addAll(ConfigSources.bundled());

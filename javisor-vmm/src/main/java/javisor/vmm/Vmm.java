@@ -17,6 +17,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 
 import javisor.sys.LibC;
 import javisor.sys.Logs;
+import javisor.sys.kvm.CpuidEntry;
 import javisor.sys.kvm.Kvm;
 import javisor.sys.kvm.KvmConstants;
 import javisor.sys.kvm.VmFdReserve;
@@ -88,6 +89,7 @@ public final class Vmm implements AutoCloseable {
     }
 
     private final Kvm kvm;
+    private final boolean ownsKvm; // false under a SharedKvm, which outlives this hypervisor
     private final VmBuilder builder;
     private final ConsoleFactory consoles;
     private final VmmServices services;
@@ -100,14 +102,16 @@ public final class Vmm implements AutoCloseable {
     private final StormWatch storms;
     private volatile VmFdReserve vmsAhead; // set by makeVmsAhead
 
-    private Vmm(Kvm kvm, ConsoleFactory consoles, LimitsConfig hostLimits) {
+    private Vmm(Kvm kvm, List<CpuidEntry> supportedCpuid, boolean ownsKvm, ConsoleFactory consoles,
+                LimitsConfig hostLimits) {
         this.kvm = kvm;
+        this.ownsKvm = ownsKvm;
         this.consoles = consoles;
         this.hostLimits = hostLimits;
         this.storms = new StormWatch(this::watched);
         this.services = new VmmServices();
         this.ivc = new IvcRegistry();
-        this.builder = new VmBuilder(kvm, kvm.supportedCpuid(), ivc);
+        this.builder = new VmBuilder(kvm, supportedCpuid, ivc);
     }
 
     /**
@@ -131,7 +135,29 @@ public final class Vmm implements AutoCloseable {
      * of these and its config's {@code [limits]}.
      */
     public static Vmm init(List<VmDefinition> definitions, ConsoleFactory consoles, LimitsConfig hostLimits) {
-        Vmm vmm = new Vmm(Kvm.open(), consoles, hostLimits);
+        Kvm kvm = Kvm.open();
+        List<CpuidEntry> cpuid;
+        try {
+            cpuid = kvm.supportedCpuid();
+        } catch (RuntimeException e) {
+            kvm.close();
+            throw e;
+        }
+        return populate(new Vmm(kvm, cpuid, true, consoles, hostLimits), definitions);
+    }
+
+    /**
+     * As {@link #init(List, ConsoleFactory, LimitsConfig)} on KVM opened once for many hypervisors, whose VMs
+     * come made ahead; closing this hypervisor leaves {@code shared} open.
+     */
+    static Vmm init(List<VmDefinition> definitions, ConsoleFactory consoles, LimitsConfig hostLimits,
+                    SharedKvm shared) {
+        Vmm vmm = new Vmm(shared.kvm(), shared.supportedCpuid(), false, consoles, hostLimits);
+        vmm.builder.takeVmsFrom(shared.vmsAhead());
+        return populate(vmm, definitions);
+    }
+
+    private static Vmm populate(Vmm vmm, List<VmDefinition> definitions) {
         try {
             for (VmDefinition d : definitions) {
                 vmm.create(d);
@@ -588,6 +614,8 @@ public final class Vmm implements AutoCloseable {
         if (vmsAhead != null) {
             vmsAhead.close();
         }
-        kvm.close();
+        if (ownsKvm) {
+            kvm.close();
+        }
     }
 }

@@ -1,0 +1,286 @@
+package javisor.vmm;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code javisor resident}: a Javisor that stays up and runs each {@code javisor run} the launcher hands it, so that
+ * a run costs a VM's creation and not a JVM's start. The launcher (bash, no JVM, no helper program) reaches it on a
+ * loopback TCP port with a token, both in the state file, which only this user can read; see
+ * {@link ResidentRequest} for the exchange. A run's first connection carries the guest console both ways, its
+ * second the run's standard error, line by line ({@code e TEXT}), and at the end its status ({@code x N}). When
+ * the client goes away (its second connection ends) the run's VMs stop.
+ */
+final class Resident implements AutoCloseable {
+    /** How long a run waits for its second connection, and a header for its last byte. */
+    private static final int HANDSHAKE_MILLIS = 10_000;
+
+    private final ServerSocket server;
+    private final Path stateFile;
+    private final String token;
+    private final SharedKvm kvm;
+    private final AtomicLong runIds = new AtomicLong();
+    private final Map<Long, CompletableFuture<Socket>> waitingForAttach = new ConcurrentHashMap<>();
+
+    private Resident(ServerSocket server, Path stateFile, String token, SharedKvm kvm) {
+        this.server = server;
+        this.kvm = kvm;
+        this.stateFile = stateFile;
+        this.token = token;
+    }
+
+    /** {@code javisor resident --file FILE}: serves until SIGTERM or SIGINT. */
+    static int main(List<String> args, PrintStream out, PrintStream err) {
+        if (args.size() != 2 || !args.get(0).equals("--file")) {
+            err.println("javisor: resident expects --file FILE (the launcher gives it), got " + args);
+            return ExitStatus.USAGE;
+        }
+        SharedKvm kvm;
+        try {
+            kvm = SharedKvm.open();
+        } catch (VirtualizationUnavailableException e) {
+            err.println("javisor: KVM is not usable: " + e.getMessage());
+            return ExitStatus.NO_KVM;
+        }
+        Resident resident;
+        try {
+            resident = start(Path.of(args.get(1)), kvm);
+        } catch (IOException e) {
+            kvm.close();
+            err.println("javisor: the resident Javisor cannot start: " + e.getMessage());
+            return ExitStatus.HOST_ERROR;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {
+            resident.close();
+            stopped.countDown();
+        }));
+        err.println("javisor: resident on 127.0.0.1:" + resident.server.getLocalPort() + ", pid " + Vmm.pid()
+                + "; `javisor run` hands its VMs here until SIGTERM or SIGINT");
+        err.flush();
+        Thread.ofPlatform().name("resident accept").start(resident::serve);
+        try {
+            stopped.await(); // the shutdown hook ends the process; this thread only keeps it alive till then
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return ExitStatus.OK;
+    }
+
+    /**
+     * Listens on an ephemeral loopback port and publishes it with a fresh token in {@code stateFile}; runs VMs on
+     * {@code kvm}, which it closes when it closes.
+     */
+    static Resident start(Path stateFile, SharedKvm kvm) throws IOException {
+        byte[] secret = new byte[32];
+        new SecureRandom().nextBytes(secret);
+        String token = HexFormat.of().formatHex(secret);
+        ServerSocket server = new ServerSocket(0, 64, InetAddress.getLoopbackAddress());
+        try {
+            Path dir = stateFile.toAbsolutePath().getParent();
+            Files.createDirectories(dir);
+            Path fresh = Files.createTempFile(dir, ".resident", ".tmp",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(fresh, server.getLocalPort() + " " + token + " " + Vmm.pid() + "\n");
+            try {
+                Files.move(fresh, stateFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.delete(fresh);
+                throw e;
+            }
+        } catch (IOException e) {
+            server.close();
+            throw new IOException("cannot write the state file " + stateFile + ": " + e.getMessage(), e);
+        }
+        return new Resident(server, stateFile, token, kvm);
+    }
+
+    int port() {
+        return server.getLocalPort();
+    }
+
+    /** Accepts until closed; each connection on a thread of its own, so that a slow client holds up nobody. */
+    void serve() {
+        while (!server.isClosed()) {
+            try {
+                Socket s = server.accept();
+                Thread.ofVirtual().name("resident connection").start(() -> handle(s));
+            } catch (IOException e) {
+                // closed, or one failed accept: the loop's condition decides
+            }
+        }
+    }
+
+    private void handle(Socket socket) {
+        boolean handedOver = false;
+        try {
+            socket.setSoTimeout(HANDSHAKE_MILLIS);
+            InputStream in = new BufferedInputStream(socket.getInputStream());
+            switch (ResidentRequest.read(in, token)) {
+                case ResidentRequest.Run run -> serveRun(socket, in, run);
+                case ResidentRequest.Attach(long id) -> {
+                    CompletableFuture<Socket> waiting = waitingForAttach.remove(id);
+                    if (waiting == null) {
+                        throw new ResidentRequest.Refused("no run " + id + " is waiting for its second connection");
+                    }
+                    handedOver = waiting.complete(socket);
+                }
+            }
+        } catch (ResidentRequest.Refused e) {
+            try {
+                send(socket, "no " + e.getMessage());
+            } catch (IOException gone) {
+                // the client went away: nothing to tell it
+            }
+        } catch (IOException e) {
+            // the client went away: nothing to tell it
+        } finally {
+            if (!handedOver) {
+                closeQuietly(socket);
+            }
+        }
+    }
+
+    /** Runs {@code javisor run} for the client of {@code first}, once its second connection has come. */
+    private void serveRun(Socket first, InputStream consoleIn, ResidentRequest.Run run) throws IOException {
+        long id = runIds.incrementAndGet();
+        CompletableFuture<Socket> attach = new CompletableFuture<>();
+        waitingForAttach.put(id, attach);
+        send(first, "ok " + id);
+        Socket second;
+        try {
+            second = attach.get(HANDSHAKE_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException | InterruptedException e) {
+            waitingForAttach.remove(id);
+            if (!attach.cancel(false)) {
+                closeQuietly(attach.join()); // it came just too late
+            }
+            return;
+        }
+        try (second) {
+            first.setSoTimeout(0);
+            PrintStream out = new PrintStream(first.getOutputStream(), true, StandardCharsets.UTF_8);
+            FramedLines errLines = new FramedLines(second.getOutputStream());
+            PrintStream err = new PrintStream(errLines, true, StandardCharsets.UTF_8);
+            // The client gone (Ctrl-C, kill) ends its second connection: the run is interrupted, which stops its
+            // VMs, as a signal stops a `javisor run` of its own.
+            Thread runner = Thread.currentThread();
+            AtomicBoolean finished = new AtomicBoolean();
+            Thread.ofVirtual().name("resident run " + id + " watch").start(() -> {
+                awaitEnd(second);
+                if (!finished.get()) {
+                    runner.interrupt();
+                }
+            });
+            int status = Cli.runFor(run.cwd(), run.args(), kvm, run.input() ? consoleIn : null, out, err);
+            finished.set(true);
+            out.flush();
+            first.shutdownOutput(); // the client has all the console output before it learns the status
+            errLines.close();
+            send(second, "x " + status);
+        }
+    }
+
+    private static void awaitEnd(Socket socket) {
+        try {
+            InputStream in = socket.getInputStream();
+            while (in.read() >= 0) {
+                // the client sends nothing more on this connection; whatever comes is ignored
+            }
+        } catch (IOException e) {
+            // closed: ended
+        }
+    }
+
+    private static void send(Socket socket, String line) throws IOException {
+        socket.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void closeQuietly(Socket socket) {
+        try {
+            socket.close();
+        } catch (IOException e) {
+            // closing anyway
+        }
+    }
+
+    /** Standard error as {@code e TEXT} lines; a line over {@link #MAX_LINE} bytes is cut into several. */
+    static final class FramedLines extends OutputStream {
+        private static final int MAX_LINE = 4096;
+        private final OutputStream to;
+        private final byte[] line = new byte[MAX_LINE];
+        private int length;
+
+        FramedLines(OutputStream to) {
+            this.to = to;
+        }
+
+        @Override
+        public synchronized void write(int b) throws IOException {
+            if (b == '\n') {
+                emit();
+                return;
+            }
+            if (length == MAX_LINE) {
+                emit();
+            }
+            line[length++] = (byte) b;
+        }
+
+        private void emit() throws IOException {
+            byte[] framed = new byte[length + 3];
+            framed[0] = 'e';
+            framed[1] = ' ';
+            System.arraycopy(line, 0, framed, 2, length);
+            framed[length + 2] = '\n';
+            to.write(framed);
+            length = 0;
+        }
+
+        @Override
+        public synchronized void close() throws IOException {
+            if (length > 0) {
+                emit();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            Files.deleteIfExists(stateFile);
+        } catch (IOException e) {
+            // a state file left behind only makes launchers try a closed port and run without us
+        }
+        try {
+            server.close();
+        } catch (IOException e) {
+            // closing anyway
+        }
+        kvm.close();
+    }
+}
