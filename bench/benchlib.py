@@ -96,11 +96,13 @@ class Run:
         return self.out.decode(errors="replace")
 
 
-def run_measured(cmd, timeout=120.0, marks=()):
-    """Runs cmd to its end with stdin from /dev/null; times the first stdout byte, the exit, and the first
-    appearance on stdout of each byte string in marks."""
+def run_measured(cmd, timeout=120.0, marks=(), env=None):
+    """Runs cmd to its end with stdin from /dev/null (and env added to this environment); times the first stdout
+    byte, the exit, and the first appearance on stdout of each byte string in marks."""
+    full_env = dict(os.environ, **env) if env else None
     start = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                         env=full_env)
     first = None
     out_fd, err_fd = p.stdout.fileno(), p.stderr.fileno()
     bufs = {out_fd: bytearray(), err_fd: bytearray()}
@@ -133,6 +135,25 @@ def run_measured(cmd, timeout=120.0, marks=()):
     p.stderr.close()
     return Run(((first or end) - start) * 1000, (end - start) * 1000, p.returncode, usage.ru_maxrss,
                bytes(bufs[out_fd]), bytes(bufs[err_fd]), (usage.ru_utime + usage.ru_stime) * 1000, seen)
+
+
+def start_resident(launcher, warm_run, warm_runs=50):
+    """`LAUNCHER resident` (the tree's resident Javisor), once its state file is there and warm_run (a command
+    handed to it) has run warm_runs times: its JIT compiles a VM's creation, as a long-lived JVM's does."""
+    state = os.path.join(os.path.dirname(launcher), "javisor-vmm", "target", "resident")
+    if os.path.exists(state):
+        os.remove(state)
+    p = subprocess.Popen([launcher, "resident"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         stdin=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120  # a JVM starts about ten times slower in the KVM box
+    while not os.path.exists(state):
+        if p.poll() is not None or time.monotonic() > deadline:
+            p.kill()
+            raise DriverError(f"`{launcher} resident` did not start")
+        time.sleep(0.05)
+    for _ in range(warm_runs):
+        run_measured(warm_run, env={"JAVISOR_RESIDENT": "required"})
+    return p
 
 
 def check(run, status, needle, what):

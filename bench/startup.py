@@ -43,10 +43,13 @@ def launcher_java():
     return java if os.access(java, os.X_OK) else os.path.join(java_home(), "bin", "java")
 
 
-def measure(cmd):
-    """Runs cmd; returns (ms to first stdout byte, ms to exit, exit status, max RSS in KiB)."""
+def measure(cmd, env=None):
+    """Runs cmd (with env added to this environment); returns (ms to first stdout byte, ms to exit, exit status,
+    max RSS in KiB)."""
+    full_env = dict(os.environ, **env) if env else None
     start = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+                         env=full_env)
     first = None
     fd = p.stdout.fileno()
     while True:
@@ -85,8 +88,13 @@ def main():
     main_args = ["-p", LIB, "-m", "javisor.vmm/javisor.vmm.Main", "run", "--kernel", GUEST]
     qemu_args = ["-enable-kvm", "-cpu", "host,-arch-capabilities", "-m", "128", "-nodefaults", "-nographic",
                  "-serial", "stdio", "-device", "isa-debug-exit,iobase=0xf4,iosize=4", "-kernel", GUEST]
+    launcher = [os.path.join(ROOT, "javisor"), "run", "--kernel", GUEST]
+    resident = benchlib.start_resident(launcher[0], launcher)
+    # name: (command, rounds, environment added)
     variants = {
-        "javisor (./javisor launcher)": ([os.path.join(ROOT, "javisor"), "run", "--kernel", GUEST], args.rounds),
+        "javisor (./javisor launcher)": (launcher, args.rounds, {"JAVISOR_RESIDENT": "never"}),
+        "javisor, handed to `javisor resident` (launcher)": (launcher, args.rounds,
+                                                              {"JAVISOR_RESIDENT": "required"}),
         "java + AOT cache (launcher's flags)": (base + ["-XX:AOTCache=" + AOT, "-Xlog:aot=off", "-Xlog:cds=off"]
                                                 + main_args, args.rounds),
         "java, no AOT cache": (base + main_args, args.rounds),
@@ -97,16 +105,20 @@ def main():
         "qemu -M microvm": ([qemu, "-M", "microvm"] + qemu_args, args.rounds),
         "qemu -M pc": ([qemu, "-M", "pc"] + qemu_args, args.pc_rounds),
     }
+    variants = {name: v if len(v) == 3 else (*v, None) for name, v in variants.items()}
     results = {name: [] for name in variants}
-    for r in range(max(n for _, n in variants.values())):
-        for name, (cmd, n) in variants.items():
+    for r in range(max(n for _, n, _ in variants.values())):
+        for name, (cmd, n, env) in variants.items():
             if r >= n:
                 continue
-            first, total, code, rss = measure(cmd)
+            first, total, code, rss = measure(cmd, env)
             if "version" not in name and code != EXPECTED_STATUS:
                 sys.exit(f"startup.py: {name} exited with {code}, expected {EXPECTED_STATUS}")
             results[name].append((first, total, rss))
         print(f"round {r + 1} done", file=sys.stderr)
+
+    resident.terminate()
+    resident.wait(60)
 
     def stats(values):
         med = statistics.median(values)

@@ -15,9 +15,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -43,34 +45,64 @@ final class Resident implements AutoCloseable {
     private final Path stateFile;
     private final String token;
     private final SharedKvm kvm;
+    private final SourceWatch sources;
     private final AtomicLong runIds = new AtomicLong();
     private final Map<Long, CompletableFuture<Socket>> waitingForAttach = new ConcurrentHashMap<>();
 
-    private Resident(ServerSocket server, Path stateFile, String token, SharedKvm kvm) {
+    private Resident(ServerSocket server, Path stateFile, String token, SharedKvm kvm, SourceWatch sources) {
         this.server = server;
         this.kvm = kvm;
+        this.sources = sources;
         this.stateFile = stateFile;
         this.token = token;
     }
 
-    /** {@code javisor resident --file FILE}: serves until SIGTERM or SIGINT. */
+    /**
+     * {@code javisor resident --file FILE [--watch PATH]...}: serves until SIGTERM or SIGINT, refusing runs once a
+     * watched PATH changed. The launcher gives both: its state file and the build's inputs.
+     */
     static int main(List<String> args, PrintStream out, PrintStream err) {
-        if (args.size() != 2 || !args.get(0).equals("--file")) {
-            err.println("javisor: resident expects --file FILE (the launcher gives it), got " + args);
+        Path stateFile = null;
+        List<Path> watched = new ArrayList<>();
+        for (int i = 0; i < args.size(); i++) {
+            String option = args.get(i);
+            if (i + 1 == args.size() || !(option.equals("--file") || option.equals("--watch"))) {
+                err.println("javisor: resident expects --file FILE and --watch PATH options (the launcher gives "
+                        + "them), got " + args);
+                return ExitStatus.USAGE;
+            }
+            Path value = Path.of(args.get(++i));
+            if (option.equals("--file")) {
+                stateFile = value;
+            } else {
+                watched.add(value);
+            }
+        }
+        if (stateFile == null) {
+            err.println("javisor: resident needs --file FILE (the launcher gives it)");
             return ExitStatus.USAGE;
+        }
+        SourceWatch sources;
+        try {
+            sources = SourceWatch.of(watched);
+        } catch (IOException e) {
+            err.println("javisor: the resident Javisor cannot watch the sources for changes: " + e);
+            return ExitStatus.HOST_ERROR;
         }
         SharedKvm kvm;
         try {
             kvm = SharedKvm.open();
         } catch (VirtualizationUnavailableException e) {
+            sources.close();
             err.println("javisor: KVM is not usable: " + e.getMessage());
             return ExitStatus.NO_KVM;
         }
         Resident resident;
         try {
-            resident = start(Path.of(args.get(1)), kvm);
+            resident = start(stateFile, kvm, sources);
         } catch (IOException e) {
             kvm.close();
+            sources.close();
             err.println("javisor: the resident Javisor cannot start: " + e.getMessage());
             return ExitStatus.HOST_ERROR;
         }
@@ -93,9 +125,9 @@ final class Resident implements AutoCloseable {
 
     /**
      * Listens on an ephemeral loopback port and publishes it with a fresh token in {@code stateFile}; runs VMs on
-     * {@code kvm}, which it closes when it closes.
+     * {@code kvm} until {@code sources} sees a change; closes both when it closes.
      */
-    static Resident start(Path stateFile, SharedKvm kvm) throws IOException {
+    static Resident start(Path stateFile, SharedKvm kvm, SourceWatch sources) throws IOException {
         byte[] secret = new byte[32];
         new SecureRandom().nextBytes(secret);
         String token = HexFormat.of().formatHex(secret);
@@ -116,7 +148,7 @@ final class Resident implements AutoCloseable {
             server.close();
             throw new IOException("cannot write the state file " + stateFile + ": " + e.getMessage(), e);
         }
-        return new Resident(server, stateFile, token, kvm);
+        return new Resident(server, stateFile, token, kvm, sources);
     }
 
     int port() {
@@ -141,7 +173,14 @@ final class Resident implements AutoCloseable {
             socket.setSoTimeout(HANDSHAKE_MILLIS);
             InputStream in = new BufferedInputStream(socket.getInputStream());
             switch (ResidentRequest.read(in, token)) {
-                case ResidentRequest.Run run -> serveRun(socket, in, run);
+                case ResidentRequest.Run run -> {
+                    Optional<String> change = sources.change();
+                    if (change.isPresent()) {
+                        throw new ResidentRequest.Refused("the sources changed since it started: " + change.get()
+                                + "; restart it after the build");
+                    }
+                    serveRun(socket, in, run);
+                }
                 case ResidentRequest.Attach(long id) -> {
                     CompletableFuture<Socket> waiting = waitingForAttach.remove(id);
                     if (waiting == null) {
@@ -282,5 +321,6 @@ final class Resident implements AutoCloseable {
             // closing anyway
         }
         kvm.close();
+        sources.close();
     }
 }

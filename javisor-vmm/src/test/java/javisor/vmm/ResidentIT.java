@@ -44,6 +44,8 @@ class ResidentIT {
 
     private static Process resident;
     private static Path residentErr;
+    /** A file the resident watches besides the tree's sources, which the tests must not touch. */
+    private static Path watched;
 
     record Run(int status, String out, String err) {
     }
@@ -54,7 +56,9 @@ class ResidentIT {
         LauncherIT.theseJarsAreTheBuild();
         Files.deleteIfExists(STATE);
         residentErr = Files.createTempFile("resident", ".err");
-        ProcessBuilder pb = new ProcessBuilder("./javisor", "resident").directory(ROOT.toFile())
+        watched = Files.createTempFile("resident", ".c");
+        ProcessBuilder pb = new ProcessBuilder("./javisor", "resident", "--watch", watched.toString())
+                .directory(ROOT.toFile())
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(residentErr.toFile());
         pb.environment().remove("JAVA_HOME");
         resident = pb.start();
@@ -73,6 +77,7 @@ class ResidentIT {
             resident.destroyForcibly();
         }
         Files.deleteIfExists(residentErr);
+        Files.deleteIfExists(watched);
     }
 
     /** {@code ./javisor ARGS} in {@code dir}, {@code input} on its standard input. */
@@ -185,6 +190,17 @@ class ResidentIT {
 
     @Test
     @Order(8)
+    void aChangedSourceMakesItRefuseRuns() throws Exception {
+        Files.writeString(watched, "int edited;\n");
+        Run run = launch(ROOT, "", REQUIRED, "run", "--kernel", TestGuests.image("exit42.elf").toString());
+        assertThat(run.status()).isEqualTo(ExitStatus.HOST_ERROR);
+        assertThat(run.err()).contains("the resident Javisor refused the run (the sources changed since it "
+                + "started: " + watched + " changed; restart it after the build); running here");
+        assertThat(resident.isAlive()).isTrue();
+    }
+
+    @Test
+    @Order(9)
     void sigtermEndsItAndTakesTheStateFileAway() throws Exception {
         resident.destroy(); // SIGTERM to the JVM the launcher became
         assertThat(resident.waitFor(60, TimeUnit.SECONDS)).isTrue();
