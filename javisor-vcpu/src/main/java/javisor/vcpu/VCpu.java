@@ -274,9 +274,9 @@ public final class VCpu implements ExitCompletion, AutoCloseable {
      */
     @Override
     public void completeHypercall(long result) {
-        Regs regs = pendingHypercallRegs != null ? pendingHypercallRegs : fd.getRegs();
+        Regs atExit = pendingHypercallRegs != null ? pendingHypercallRegs : fd.getRegs();
         pendingHypercallRegs = null;
-        fd.setRegsForEntry(regs.with(HypercallAbi.NUMBER_AND_RESULT, result));
+        fd.setRegForEntry(HypercallAbi.NUMBER_AND_RESULT, result, atExit);
     }
 
     /** KVM_GET_MP_STATE: whether the vCPU waits for INIT/SIPI, runs, or halts. */

@@ -154,7 +154,7 @@ public final class KvmRun {
         run.set(JAVA_LONG_UNALIGNED, VALID_REGS, SYNCED);
     }
 
-    /** The general registers: as KVM left them at the exit, or as {@link #setSyncedRegs} set them since. */
+    /** The general registers: as KVM left them at the exit, or as {@link #setSyncedReg} set them since. */
     Regs syncedRegs() {
         return Regs.read(run.asSlice(SYNCED_REGS, KvmStructs.KVM_REGS.byteSize()));
     }
@@ -164,19 +164,22 @@ public final class KvmRun {
         return run.get(JAVA_BYTE, SYNCED_CS_L) != 0;
     }
 
-    /** Sets the general registers for the next entry: KVM takes them from here (kvm_dirty_regs). */
-    void setSyncedRegs(Regs regs) {
-        regs.write(run.asSlice(SYNCED_REGS, KvmStructs.KVM_REGS.byteSize()));
+    /**
+     * Sets one general register for the next entry, the others as they are here (the exit's, when nothing set them
+     * since): KVM takes them all from here. One write instead of the whole set.
+     */
+    void setSyncedReg(Regs.Reg reg, long value) {
+        run.set(JAVA_LONG_UNALIGNED, SYNCED_REGS + 8L * reg.ordinal(), value);
         run.set(JAVA_LONG_UNALIGNED, DIRTY_REGS, run.get(JAVA_LONG_UNALIGNED, DIRTY_REGS)
                 | KvmConstants.SYNC_X86_REGS);
     }
 
-    /** Whether registers set by {@link #setSyncedRegs} wait for the next entry. */
+    /** Whether registers set by {@link #setSyncedReg} wait for the next entry. */
     boolean syncedRegsPending() {
         return (run.get(JAVA_LONG_UNALIGNED, DIRTY_REGS) & KvmConstants.SYNC_X86_REGS) != 0;
     }
 
-    /** Drops registers set by {@link #setSyncedRegs}: a KVM_SET_REGS since then has the last word. */
+    /** Drops registers set by {@link #setSyncedReg}: a KVM_SET_REGS since then has the last word. */
     void dropSyncedRegs() {
         run.set(JAVA_LONG_UNALIGNED, DIRTY_REGS, 0L);
     }

@@ -66,16 +66,19 @@ public final class VcpuFd implements AutoCloseable {
         return registersSynced ? run.syncedCodeIs64Bit() : getSregs().cs().l();
     }
 
-    /** Sets the general registers for the next KVM_RUN: through kvm_run where KVM syncs them, else KVM_SET_REGS. */
-    public void setRegsForEntry(Regs regs) {
+    /**
+     * Sets {@code reg} for the next KVM_RUN, the other general registers as {@code atExit} (those of the last exit,
+     * which nothing has set since) has them: through kvm_run, one register, where KVM syncs them; else KVM_SET_REGS.
+     */
+    public void setRegForEntry(Regs.Reg reg, long value, Regs atExit) {
         if (registersSynced) {
-            run.setSyncedRegs(regs);
+            run.setSyncedReg(reg, value);
         } else {
-            setRegs(regs);
+            setRegs(atExit.with(reg, value));
         }
     }
 
-    /** KVM_GET_REGS; or the registers {@link #setRegsForEntry} left in kvm_run, which the next entry takes. */
+    /** KVM_GET_REGS; or the registers {@link #setRegForEntry} left in kvm_run, which the next entry takes. */
     public Regs getRegs() {
         if (registersSynced && run.syncedRegsPending()) {
             return run.syncedRegs();
@@ -87,7 +90,7 @@ public final class VcpuFd implements AutoCloseable {
         }
     }
 
-    /** KVM_SET_REGS, which supersedes what {@link #setRegsForEntry} left for the next entry. */
+    /** KVM_SET_REGS, which supersedes what {@link #setRegForEntry} left for the next entry. */
     public void setRegs(Regs regs) {
         if (registersSynced) {
             run.dropSyncedRegs();

@@ -186,14 +186,15 @@ class KvmTest {
             assertThat(atExit).as("synced registers").isEqualTo(vcpu.getRegs());
             assertThat(atExit.rax() & 0xff).isEqualTo(0x41);
             assertThat(vcpu.exitCodeIs64Bit()).as("CS.L in real mode").isFalse();
-            vcpu.setRegsForEntry(atExit.with(Regs.Reg.RAX, 0x5A));
-            assertThat(vcpu.getRegs().rax()).as("the registers the next entry takes").isEqualTo(0x5A);
+            vcpu.setRegForEntry(Regs.Reg.RAX, 0x5A, atExit);
+            assertThat(vcpu.getRegs()).as("the registers the next entry takes")
+                    .isEqualTo(atExit.with(Regs.Reg.RAX, 0x5A));
 
             assertThat(vcpu.run()).isZero();
             assertThat(run.exitReason()).isEqualTo(EXIT_IO);
             assertThat(run.readData(run.ioDataOffset(), 1)).as("al set through kvm_run").isEqualTo(0x5A);
             assertThat(vcpu.exitRegs().rip()).as("rip at the second out").isEqualTo(ENTRY + 4);
-            vcpu.setRegsForEntry(vcpu.exitRegs().with(Regs.Reg.RAX, 0x11));
+            vcpu.setRegForEntry(Regs.Reg.RAX, 0x11, vcpu.exitRegs());
             vcpu.setRegs(vcpu.exitRegs().with(Regs.Reg.RAX, 0x22));
 
             assertThat(vcpu.run()).isZero();
