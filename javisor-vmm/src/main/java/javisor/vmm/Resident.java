@@ -38,7 +38,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * the client goes away (its second connection ends) the run's VMs stop.
  */
 final class Resident implements AutoCloseable {
-    /** How long a run waits for its second connection, and a header for its last byte. */
+    /** How long a run waits for its second connection, and a connection's header for each next byte. */
     private static final int HANDSHAKE_MILLIS = 10_000;
 
     private final ServerSocket server;
@@ -51,10 +51,10 @@ final class Resident implements AutoCloseable {
 
     private Resident(ServerSocket server, Path stateFile, String token, SharedKvm kvm, SourceWatch sources) {
         this.server = server;
-        this.kvm = kvm;
-        this.sources = sources;
         this.stateFile = stateFile;
         this.token = token;
+        this.kvm = kvm;
+        this.sources = sources;
     }
 
     /**
@@ -111,7 +111,7 @@ final class Resident implements AutoCloseable {
             resident.close();
             stopped.countDown();
         }));
-        err.println("javisor: resident on 127.0.0.1:" + resident.server.getLocalPort() + ", pid " + Vmm.pid()
+        err.println("javisor: resident on 127.0.0.1:" + resident.port() + ", pid " + Vmm.pid()
                 + "; `javisor run` hands its VMs here until SIGTERM or SIGINT");
         err.flush();
         Thread.ofPlatform().name("resident accept").start(resident::serve);
@@ -155,12 +155,16 @@ final class Resident implements AutoCloseable {
         return server.getLocalPort();
     }
 
-    /** Accepts until closed; each connection on a thread of its own, so that a slow client holds up nobody. */
+    /**
+     * Accepts until closed; each connection on a thread of its own, so that a slow client holds up nobody. A
+     * platform thread: a run's set-up makes KVM calls that can take milliseconds, during which a virtual thread
+     * would hold its carrier.
+     */
     void serve() {
         while (!server.isClosed()) {
             try {
                 Socket s = server.accept();
-                Thread.ofVirtual().name("resident connection").start(() -> handle(s));
+                Thread.ofPlatform().daemon().name("resident connection").start(() -> handle(s));
             } catch (IOException e) {
                 // closed, or one failed accept: the loop's condition decides
             }
@@ -178,6 +182,10 @@ final class Resident implements AutoCloseable {
                     if (change.isPresent()) {
                         throw new ResidentRequest.Refused("the sources changed since it started: " + change.get()
                                 + "; restart it after the build");
+                    }
+                    if (run.args().stream().anyMatch(a -> a.equals("--log") || a.startsWith("--log="))) {
+                        // The level is the process's, and its log lines go to the resident's standard error.
+                        throw new ResidentRequest.Refused("--log asks for a log of the run's own");
                     }
                     serveRun(socket, in, run);
                 }
@@ -221,7 +229,8 @@ final class Resident implements AutoCloseable {
             return;
         }
         try (second) {
-            first.setSoTimeout(0);
+            first.setSoTimeout(0); // the handshake's bound: from here both wait as long as the run lasts
+            second.setSoTimeout(0);
             PrintStream out = new PrintStream(first.getOutputStream(), true, StandardCharsets.UTF_8);
             FramedLines errLines = new FramedLines(second.getOutputStream());
             PrintStream err = new PrintStream(errLines, true, StandardCharsets.UTF_8);

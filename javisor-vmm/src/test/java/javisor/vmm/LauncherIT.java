@@ -1,6 +1,7 @@
 package javisor.vmm;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,8 +56,14 @@ class LauncherIT {
     }
 
     static Run launch(Map<String, String> env, String... args) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(Stream.concat(Stream.of("./javisor"), Stream.of(args)).toList())
-                .directory(ROOT.toFile());
+        return launch(ROOT, "", env, args);
+    }
+
+    /** {@code ./javisor ARGS} run from the folder {@code dir}, {@code input} on its standard input. */
+    static Run launch(Path dir, String input, Map<String, String> env, String... args)
+            throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(Stream.concat(Stream.of(ROOT.resolve("javisor").toString()),
+                Stream.of(args)).toList()).directory(dir.toFile());
         pb.environment().remove("JAVA_HOME");
         pb.environment().remove("JAVISOR_NO_AOT");
         pb.environment().remove("JAVISOR_JAVA_OPTS");
@@ -65,7 +72,9 @@ class LauncherIT {
         Path err = Files.createTempFile("launcher", ".err");
         try {
             Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-            p.getOutputStream().close();
+            try (OutputStream stdin = p.getOutputStream()) {
+                stdin.write(input.getBytes(StandardCharsets.UTF_8));
+            }
             if (!p.waitFor(240, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 throw new AssertionError("./javisor " + String.join(" ", args) + " did not finish; stderr: "

@@ -47,9 +47,6 @@ class ResidentIT {
     /** A file the resident watches besides the tree's sources, which the tests must not touch. */
     private static Path watched;
 
-    record Run(int status, String out, String err) {
-    }
-
     @BeforeAll
     static void startTheResident() throws Exception {
         TestGuests.requireKvm();
@@ -62,7 +59,8 @@ class ResidentIT {
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(residentErr.toFile());
         pb.environment().remove("JAVA_HOME");
         resident = pb.start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120); // a JVM starts ~10x slower in the box
+        // A JVM starts about ten times slower in the KVM box, and the launcher may link its runtime image first.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
         while (!Files.exists(STATE)) {
             if (!resident.isAlive() || System.nanoTime() > deadline) {
                 fail("no state file from `javisor resident`; its stderr: " + Files.readString(residentErr));
@@ -80,28 +78,9 @@ class ResidentIT {
         Files.deleteIfExists(watched);
     }
 
-    /** {@code ./javisor ARGS} in {@code dir}, {@code input} on its standard input. */
-    static Run launch(Path dir, String input, Map<String, String> env, String... args) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(Stream.concat(Stream.of(ROOT.resolve("javisor").toString()),
-                Stream.of(args)).toList()).directory(dir.toFile());
-        pb.environment().remove("JAVA_HOME");
-        pb.environment().putAll(env);
-        Path out = Files.createTempFile("run", ".out");
-        Path err = Files.createTempFile("run", ".err");
-        try {
-            Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-            try (OutputStream stdin = p.getOutputStream()) {
-                stdin.write(input.getBytes(StandardCharsets.UTF_8));
-            }
-            if (!p.waitFor(120, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                fail("./javisor " + String.join(" ", args) + " did not finish; stderr: " + Files.readString(err));
-            }
-            return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
-        } finally {
-            Files.delete(out);
-            Files.delete(err);
-        }
+    /** {@code ./javisor ARGS} from {@code dir} with JAVISOR_RESIDENT=required, {@code input} on its stdin. */
+    private static LauncherIT.Run handed(Path dir, String input, String... args) throws Exception {
+        return LauncherIT.launch(dir, input, REQUIRED, args);
     }
 
     @Test
@@ -117,7 +96,7 @@ class ResidentIT {
     void runsTheVmWithPathsFromTheCallersFolder() throws Exception {
         Path guests = TestGuests.image("exit42.elf").getParent();
         for (int i = 0; i < 3; i++) {
-            Run run = launch(guests, "", REQUIRED, "run", "--kernel", "exit42.elf");
+            LauncherIT.Run run = handed(guests, "", "run", "--kernel", "exit42.elf");
             assertThat(run.out()).isEqualTo("exit42\n");
             assertThat(run.status()).as(run.err()).isEqualTo(85);
         }
@@ -126,7 +105,7 @@ class ResidentIT {
     @Test
     @Order(3)
     void standardInputIsTheGuestConsolesInput() throws Exception {
-        Run run = launch(ROOT, "hi\n", REQUIRED, "run", "--kernel", TestGuests.image("uart_echo.elf").toString());
+        LauncherIT.Run run = handed(ROOT, "hi\n", "run", "--kernel", TestGuests.image("uart_echo.elf").toString());
         assertThat(run.out()).contains("uart_echo: got \"hi\"");
         int sum = ('h' + 'i') & 0xff;
         assertThat(run.status()).as(run.err()).isEqualTo(((sum << 1) | 1) & 0xff);
@@ -134,19 +113,44 @@ class ResidentIT {
 
     @Test
     @Order(4)
-    void errorsComeBackOnStandardErrorWithTheStatus() throws Exception {
-        Run missing = launch(ROOT, "", REQUIRED, "run", "--kernel", "no-such-kernel.elf");
-        assertThat(missing.status()).isEqualTo(ExitStatus.USAGE);
-        assertThat(missing.err()).contains(ROOT.resolve("no-such-kernel.elf").toString());
-        assertThat(missing.out()).isEmpty();
-
-        Run bad = launch(ROOT, "", REQUIRED, "run", "--cpus", "zero", "--kernel", "x.elf");
-        assertThat(bad.status()).isEqualTo(ExitStatus.USAGE);
-        assertThat(bad.err()).contains("--cpus expects a number, got 'zero'");
+    void aRunOutlastsTheHandshakesBoundAndTakesInputAsItComes() throws Exception {
+        // uart_echo waits for its line; it comes after the 10 s that bound the resident's handshake reads.
+        ProcessBuilder pb = new ProcessBuilder(ROOT.resolve("javisor").toString(), "run", "--kernel",
+                TestGuests.image("uart_echo.elf").toString()).directory(ROOT.toFile())
+                .redirectError(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().putAll(REQUIRED);
+        Process client = pb.start();
+        try (OutputStream stdin = client.getOutputStream()) {
+            Thread.sleep(12_000);
+            stdin.write("ok\n".getBytes(StandardCharsets.UTF_8));
+        }
+        assertThat(client.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+                .startsWith("uart_echo: type a line\n").contains("uart_echo: got \"ok\"");
+        int sum = ('o' + 'k') & 0xff;
+        assertThat(client.exitValue()).isEqualTo(((sum << 1) | 1) & 0xff);
     }
 
     @Test
     @Order(5)
+    void errorsComeBackOnStandardErrorWithTheStatus() throws Exception {
+        LauncherIT.Run missing = handed(ROOT, "", "run", "--kernel", "no-such-kernel.elf");
+        assertThat(missing.status()).isEqualTo(ExitStatus.USAGE);
+        assertThat(missing.err()).contains(ROOT.resolve("no-such-kernel.elf").toString());
+        assertThat(missing.out()).isEmpty();
+
+        LauncherIT.Run bad = handed(ROOT, "", "run", "--cpus", "zero", "--kernel", "x.elf");
+        assertThat(bad.status()).isEqualTo(ExitStatus.USAGE);
+        assertThat(bad.err()).contains("--cpus expects a number, got 'zero'");
+
+        LauncherIT.Run logged = handed(ROOT, "", "run", "--log", "debug", "--kernel", "x.elf");
+        assertThat(logged.status()).isEqualTo(ExitStatus.HOST_ERROR);
+        assertThat(logged.err()).contains("the resident Javisor refused the run (--log asks for a log of the run's "
+                + "own); running here");
+    }
+
+    @Test
+    @Order(6)
     void aWrongTokenIsRefusedAndTheResidentServesOn() throws Exception {
         int port = Integer.parseInt(Files.readString(STATE).split(" ")[0]);
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
@@ -154,12 +158,12 @@ class ResidentIT {
             assertThat(new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
                     .isEqualTo("no wrong token\n");
         }
-        Run run = launch(ROOT, "", REQUIRED, "run", "--kernel", TestGuests.image("exit42.elf").toString());
+        LauncherIT.Run run = handed(ROOT, "", "run", "--kernel", TestGuests.image("exit42.elf").toString());
         assertThat(run.status()).as(run.err()).isEqualTo(85);
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void aClientThatGoesAwayTakesItsVmWithIt() throws Exception {
         ProcessBuilder pb = new ProcessBuilder(ROOT.resolve("javisor").toString(), "run", "--kernel",
                 TestGuests.image("spin.elf").toString()).directory(ROOT.toFile())
@@ -174,12 +178,12 @@ class ResidentIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void aResidentOlderThanTheBuildIsPassedOver() throws Exception {
         FileTime started = Files.getLastModifiedTime(STATE);
         Files.setLastModifiedTime(STATE, FileTime.fromMillis(Files.getLastModifiedTime(STAMP).toMillis() - 60_000));
         try {
-            Run run = launch(ROOT, "", REQUIRED, "run", "--kernel", TestGuests.image("exit42.elf").toString());
+            LauncherIT.Run run = handed(ROOT, "", "run", "--kernel", TestGuests.image("exit42.elf").toString());
             assertThat(run.status()).isEqualTo(ExitStatus.HOST_ERROR);
             assertThat(run.err()).contains("the resident Javisor predates this build")
                     .contains("JAVISOR_RESIDENT=required, but no resident Javisor took the run");
@@ -189,10 +193,10 @@ class ResidentIT {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void aChangedSourceMakesItRefuseRuns() throws Exception {
         Files.writeString(watched, "int edited;\n");
-        Run run = launch(ROOT, "", REQUIRED, "run", "--kernel", TestGuests.image("exit42.elf").toString());
+        LauncherIT.Run run = handed(ROOT, "", "run", "--kernel", TestGuests.image("exit42.elf").toString());
         assertThat(run.status()).isEqualTo(ExitStatus.HOST_ERROR);
         assertThat(run.err()).contains("the resident Javisor refused the run (the sources changed since it "
                 + "started: " + watched + " changed; restart it after the build); running here");
@@ -200,14 +204,14 @@ class ResidentIT {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void sigtermEndsItAndTakesTheStateFileAway() throws Exception {
         resident.destroy(); // SIGTERM to the JVM the launcher became
         assertThat(resident.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(resident.exitValue()).as(Files.readString(residentErr)).isZero();
         assertThat(STATE).doesNotExist();
 
-        Run run = launch(ROOT, "", REQUIRED, "run", "--kernel", TestGuests.image("exit42.elf").toString());
+        LauncherIT.Run run = handed(ROOT, "", "run", "--kernel", TestGuests.image("exit42.elf").toString());
         assertThat(run.status()).isEqualTo(ExitStatus.HOST_ERROR);
         assertThat(run.err()).contains("no resident Javisor took the run");
     }

@@ -21,7 +21,8 @@ class ResidentRequestTest {
 
     @Test
     void aRunHeaderGivesTheFolderAndTheArgumentsAndLeavesTheConsoleInputUnread() throws Exception {
-        InputStream in = bytes(TOKEN + "\nrun 4 input\n/home/a b\0run\0--kernel\0x.elf\0--cmdline\0line one\nline two\0typed");
+        InputStream in = bytes(TOKEN + "\nrun 4 input\n/home/a b\0run\0--kernel\0x.elf\0--cmdline\0"
+                + "line one\nline two\0typed");
         // four arguments are announced but five sent: the fifth is console input
         ResidentRequest r = ResidentRequest.read(in, TOKEN);
         assertThat(r).isEqualTo(new ResidentRequest.Run(Path.of("/home/a b"),
@@ -37,7 +38,8 @@ class ResidentRequestTest {
 
     @Test
     void anAttachNamesItsRun() throws Exception {
-        assertThat(ResidentRequest.read(bytes(TOKEN + "\nattach 17\n"), TOKEN)).isEqualTo(new ResidentRequest.Attach(17));
+        assertThat(ResidentRequest.read(bytes(TOKEN + "\nattach 17\n"), TOKEN))
+                .isEqualTo(new ResidentRequest.Attach(17));
     }
 
     @Test
