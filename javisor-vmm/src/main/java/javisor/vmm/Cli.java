@@ -537,7 +537,11 @@ public final class Cli {
         return defs;
     }
 
-    /** A VM's console on a shared stream: whole lines, each with the VM's tag; a partial line waits for its end. */
+    /**
+     * Lines on a shared stream, each with a tag: a VM's console among several (its name), the resident's standard
+     * error to its client ({@code e }). A partial line waits for its end; one over {@link #MAX_LINE} bytes is cut
+     * into whole tagged lines.
+     */
     static final class TaggedLines extends OutputStream {
         private static final int MAX_LINE = 4096;
         private final OutputStream shared;
@@ -551,8 +555,12 @@ public final class Cli {
 
         @Override
         public synchronized void write(int b) throws IOException {
+            if (b != '\n' && line.size() == MAX_LINE) {
+                line.write('\n');
+                emit();
+            }
             line.write(b);
-            if (b == '\n' || line.size() >= MAX_LINE) {
+            if (b == '\n') {
                 emit();
             }
         }

@@ -232,7 +232,7 @@ final class Resident implements AutoCloseable {
             first.setSoTimeout(0); // the handshake's bound: from here both wait as long as the run lasts
             second.setSoTimeout(0);
             PrintStream out = new PrintStream(first.getOutputStream(), true, StandardCharsets.UTF_8);
-            FramedLines errLines = new FramedLines(second.getOutputStream());
+            Cli.TaggedLines errLines = new Cli.TaggedLines(second.getOutputStream(), "e ");
             PrintStream err = new PrintStream(errLines, true, StandardCharsets.UTF_8);
             // The client gone (Ctrl-C, kill) ends its second connection: the run is interrupted, which stops its
             // VMs, as a signal stops a `javisor run` of its own.
@@ -273,47 +273,6 @@ final class Resident implements AutoCloseable {
             socket.close();
         } catch (IOException e) {
             // closing anyway
-        }
-    }
-
-    /** Standard error as {@code e TEXT} lines; a line over {@link #MAX_LINE} bytes is cut into several. */
-    static final class FramedLines extends OutputStream {
-        private static final int MAX_LINE = 4096;
-        private final OutputStream to;
-        private final byte[] line = new byte[MAX_LINE];
-        private int length;
-
-        FramedLines(OutputStream to) {
-            this.to = to;
-        }
-
-        @Override
-        public synchronized void write(int b) throws IOException {
-            if (b == '\n') {
-                emit();
-                return;
-            }
-            if (length == MAX_LINE) {
-                emit();
-            }
-            line[length++] = (byte) b;
-        }
-
-        private void emit() throws IOException {
-            byte[] framed = new byte[length + 3];
-            framed[0] = 'e';
-            framed[1] = ' ';
-            System.arraycopy(line, 0, framed, 2, length);
-            framed[length + 2] = '\n';
-            to.write(framed);
-            length = 0;
-        }
-
-        @Override
-        public synchronized void close() throws IOException {
-            if (length > 0) {
-                emit();
-            }
         }
     }
 

@@ -77,7 +77,7 @@ class ResidentRequestTest {
     @Test
     void standardErrorGoesBackAsFramedLines() throws Exception {
         var sink = new java.io.ByteArrayOutputStream();
-        try (var framed = new Resident.FramedLines(sink)) {
+        try (var framed = new Cli.TaggedLines(sink, "e ")) {
             framed.write("javisor: one\ntwo\n\npartial".getBytes(StandardCharsets.UTF_8));
         }
         assertThat(sink.toString(StandardCharsets.UTF_8)).isEqualTo("e javisor: one\ne two\ne \ne partial\n");
