@@ -2,6 +2,7 @@ package javisor.vcpu;
 
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 
 import javisor.memory.GuestAddress;
 import javisor.memory.GuestMemory;
@@ -47,12 +48,15 @@ public final class VCpu implements ExitCompletion, AutoCloseable {
      * KVM_GET_REGS less per call.
      */
     private Regs pendingHypercallRegs;
+    /** CS.L at the exit, which costs a KVM_GET_SREGS: asked only by a hypercall whose registers need it. */
+    private final BooleanSupplier codeIs64Bit;
 
     public VCpu(int id, VcpuFd fd, GuestMemory memory) {
         this.id = id;
         this.fd = fd;
         this.kvmRun = fd.kvmRun();
         this.memory = memory;
+        this.codeIs64Bit = () -> fd.getSregs().cs().l();
     }
 
     @Override
@@ -191,7 +195,7 @@ public final class VCpu implements ExitCompletion, AutoCloseable {
         if (kvmRun.ioDirection() == KvmConstants.EXIT_IO_OUT) {
             if (HypercallAbi.isHypercall(port, size, count)) {
                 pendingHypercallRegs = fd.exitRegs();
-                return HypercallAbi.decode(pendingHypercallRegs, fd.exitCodeIs64Bit());
+                return HypercallAbi.decode(pendingHypercallRegs, codeIs64Bit);
             }
             long[] values = new long[count];
             for (int i = 0; i < count; i++) {

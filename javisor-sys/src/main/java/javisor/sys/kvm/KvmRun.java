@@ -44,8 +44,6 @@ public final class KvmRun {
     private static final long VALID_REGS = off("kvm_valid_regs");
     private static final long DIRTY_REGS = off("kvm_dirty_regs");
     private static final long SYNCED_REGS = off("s", "regs", "regs");
-    private static final long SYNCED_CS_L = off("s", "regs", "sregs", "cs", "l");
-    private static final long SYNCED = KvmConstants.SYNC_X86_REGS | KvmConstants.SYNC_X86_SREGS;
 
     private final MemorySegment run;
 
@@ -147,21 +145,16 @@ public final class KvmRun {
     }
 
     /**
-     * Asks KVM to copy the general and special registers here at every exit (KVM_CAP_SYNC_REGS, which the caller
-     * has checked), so that reading them costs no ioctl.
+     * Asks KVM to copy the general registers here at every exit (KVM_CAP_SYNC_REGS, which the caller has
+     * checked), so that reading them costs no ioctl.
      */
     void syncRegisters() {
-        run.set(JAVA_LONG_UNALIGNED, VALID_REGS, SYNCED);
+        run.set(JAVA_LONG_UNALIGNED, VALID_REGS, (long) KvmConstants.SYNC_X86_REGS);
     }
 
     /** The general registers: as KVM left them at the exit, or as {@link #setSyncedReg} set them since. */
     Regs syncedRegs() {
         return Regs.read(run.asSlice(SYNCED_REGS, KvmStructs.KVM_REGS.byteSize()));
-    }
-
-    /** CS.L as KVM left it at the exit: whether the guest runs 64-bit code. */
-    boolean syncedCodeIs64Bit() {
-        return run.get(JAVA_BYTE, SYNCED_CS_L) != 0;
     }
 
     /**

@@ -144,8 +144,8 @@ public final class KvmStructs {
                             sequenceLayout(16, JAVA_LONG).withName("data")).withName("system_event"),
                     sequenceLayout(256, JAVA_BYTE).withName("padding")).withName("exit"),
             JAVA_LONG.withName("kvm_valid_regs"), JAVA_LONG.withName("kvm_dirty_regs"),
-            // struct kvm_sync_regs: the registers KVM copies here at exits (KVM_CAP_SYNC_REGS); the events,
-            // which Javisor does not sync, as bytes.
+            // struct kvm_sync_regs: the registers KVM copies here at exits (KVM_CAP_SYNC_REGS; Javisor asks for the
+            // general ones only); the events, which Javisor does not sync, as bytes.
             MemoryLayout.unionLayout(
                     structLayout(KVM_REGS.withName("regs"), KVM_SREGS.withName("sregs"),
                             sequenceLayout(64, JAVA_BYTE).withName("events")).withName("regs"),

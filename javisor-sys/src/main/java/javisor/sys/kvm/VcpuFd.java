@@ -26,11 +26,16 @@ public final class VcpuFd implements AutoCloseable {
     private final int fd;
     private final HostMapping runMapping;
     private final KvmRun run;
-    /** KVM copies the registers into kvm_run at every exit and takes them back from there when asked. */
+    /**
+     * KVM copies the general registers into kvm_run at every exit and takes them back from there when asked
+     * (KVM_CAP_SYNC_REGS): a hypercall reads and answers them without an ioctl. Not the special registers: their
+     * copy costs every exit several times what the general ones' does, where a hypercall rarely needs them
+     * (docs/performance.md, "Sixth round").
+     */
     private final boolean registersSynced;
     private boolean closed;
 
-    /** @param syncRegisters whether KVM offers KVM_CAP_SYNC_REGS for the general and special registers */
+    /** @param syncRegisters whether KVM offers KVM_CAP_SYNC_REGS for the general registers */
     VcpuFd(int fd, int mmapSize, boolean syncRegisters) {
         this.fd = fd;
         this.runMapping = HostMapping.sharedFile(fd, 0, mmapSize, true);
@@ -59,11 +64,6 @@ public final class VcpuFd implements AutoCloseable {
      */
     public Regs exitRegs() {
         return registersSynced ? run.syncedRegs() : getRegs();
-    }
-
-    /** Whether the guest ran 64-bit code (CS.L) at the last exit; from kvm_run where KVM synced it there. */
-    public boolean exitCodeIs64Bit() {
-        return registersSynced ? run.syncedCodeIs64Bit() : getSregs().cs().l();
     }
 
     /**

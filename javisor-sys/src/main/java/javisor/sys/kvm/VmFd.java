@@ -13,7 +13,7 @@ public final class VmFd implements AutoCloseable {
     private final int fd;
     private final int vcpuMmapSize;
     private boolean closed;
-    /** KVM_CAP_SYNC_REGS covers both register sets: -1 until asked, then 0 or 1 (asked once, for every vCPU). */
+    /** KVM_CAP_SYNC_REGS covers the general registers: -1 until asked, then 0 or 1 (asked once, for every vCPU). */
     private volatile int syncsRegisters = -1;
 
     VmFd(int fd, int vcpuMmapSize) {
@@ -142,8 +142,7 @@ public final class VmFd implements AutoCloseable {
         int vcpuFd = LibC.ioctl(fd, KvmIoctls.KVM_CREATE_VCPU, id, "KVM_CREATE_VCPU");
         try {
             if (syncsRegisters < 0) {
-                int sync = KvmConstants.SYNC_X86_REGS | KvmConstants.SYNC_X86_SREGS;
-                syncsRegisters = (checkExtension(KvmConstants.CAP_SYNC_REGS) & sync) == sync ? 1 : 0;
+                syncsRegisters = (checkExtension(KvmConstants.CAP_SYNC_REGS) & KvmConstants.SYNC_X86_REGS) != 0 ? 1 : 0;
             }
             return new VcpuFd(vcpuFd, vcpuMmapSize, syncsRegisters == 1);
         } catch (RuntimeException e) {

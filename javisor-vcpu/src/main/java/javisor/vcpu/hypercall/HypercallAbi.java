@@ -1,5 +1,7 @@
 package javisor.vcpu.hypercall;
 
+import java.util.function.BooleanSupplier;
+
 import javisor.sys.kvm.Regs;
 import javisor.sys.kvm.Regs.Reg;
 import javisor.vcpu.VCpuExit;
@@ -31,10 +33,16 @@ public final class HypercallAbi {
 
     /**
      * The number and arguments in {@code regs}. Outside 64-bit mode the upper register halves are undefined, so
-     * they are cut to 32 bits, as KVM does for its own hypercalls.
+     * they are cut to 32 bits, as KVM does for its own hypercalls. Whether the guest runs 64-bit code is asked of
+     * {@code longMode} only when one of those registers has an upper half that is not zero: otherwise both
+     * readings agree, and a hypercall costs no KVM_GET_SREGS.
      */
-    public static VCpuExit.Hypercall decode(Regs regs, boolean longMode) {
-        long mask = longMode ? -1L : 0xffff_ffffL;
+    public static VCpuExit.Hypercall decode(Regs regs, BooleanSupplier longMode) {
+        long combined = regs.get(NUMBER_AND_RESULT);
+        for (Reg r : ARGUMENTS) {
+            combined |= regs.get(r);
+        }
+        long mask = (combined >>> 32) == 0 || longMode.getAsBoolean() ? -1L : 0xffff_ffffL;
         long[] args = new long[ARGUMENTS.length];
         for (int i = 0; i < args.length; i++) {
             args[i] = regs.get(ARGUMENTS[i]) & mask;
