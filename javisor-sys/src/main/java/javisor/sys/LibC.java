@@ -41,6 +41,19 @@ public final class LibC {
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG,
                     JAVA_LONG),
             Linker.Option.captureCallState("errno"));
+    /** Whether {@link #linkWithoutErrno()} has linked {@link WithoutErrno#SYSCALL}. */
+    private static volatile boolean withoutErrnoLinked;
+
+    /**
+     * syscall(2) once more, without errno capture, linked when {@link #linkWithoutErrno()} first touches this class:
+     * a second link costs milliseconds of start-up, the capture a call to __errno_location and a copy on every call
+     * (1.6 µs of a KVM_RUN round trip in the KVM box, docs/performance.md "Sixth round"). A constant in a holder
+     * class, not a field set later: the JIT inlines a constant handle's call, not a field's.
+     */
+    private static final class WithoutErrno {
+        static final MethodHandle SYSCALL = link("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG,
+                JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG));
+    }
 
     // x86_64 system call numbers
     private static final long SYS_READ = 0;
@@ -211,6 +224,31 @@ public final class LibC {
      */
     public static int ioctlRaw(int fd, long request, long arg) {
         return (int) syscall(SYS_IOCTL, fd, request, arg, 0, 0, 0);
+    }
+
+    /**
+     * Links {@link #ioctlWithoutErrno}'s downcall: for a process that lives long enough to win back the link's
+     * cost (the resident Javisor). Idempotent.
+     */
+    public static void linkWithoutErrno() {
+        withoutErrnoLinked = WithoutErrno.SYSCALL != null; // the holder's initialization links it
+    }
+
+    /** Whether {@link #linkWithoutErrno()} has linked {@link #ioctlWithoutErrno}. */
+    public static boolean withoutErrnoLinked() {
+        return withoutErrnoLinked;
+    }
+
+    /**
+     * ioctl that does not learn errno: returns the result, or -1 when it failed for a reason not known here. Only
+     * after {@link #linkWithoutErrno()}; for a caller that can find the reason another way.
+     */
+    public static int ioctlWithoutErrno(int fd, long request, long arg) {
+        try {
+            return (int) (long) WithoutErrno.SYSCALL.invokeExact(SYS_IOCTL, (long) fd, request, arg, 0L, 0L, 0L);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     /** TIOCGPGRP (asm-generic/ioctls.h): the foreground process group of a terminal. */

@@ -2,6 +2,7 @@ package javisor.vmm;
 
 import java.util.List;
 
+import javisor.sys.LibC;
 import javisor.sys.kvm.CpuidEntry;
 import javisor.sys.kvm.Kvm;
 import javisor.sys.kvm.VmFdReserve;
@@ -26,6 +27,7 @@ final class SharedKvm implements AutoCloseable {
     static SharedKvm open() {
         Vmm.checkVirtualization();
         Kvm kvm = Kvm.open();
+        LibC.linkWithoutErrno(); // KVM_RUN without errno capture: the resident lives long enough to gain by it
         try {
             SharedKvm shared = new SharedKvm(kvm, kvm.supportedCpuid());
             shared.vmsAhead.fill();

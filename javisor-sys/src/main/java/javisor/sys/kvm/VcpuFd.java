@@ -55,6 +55,15 @@ public final class VcpuFd implements AutoCloseable {
      * EINTR (a kick) and EAGAIN are answers the run loop handles, not errors.
      */
     public int run() {
+        if (LibC.withoutErrnoLinked()) {
+            int r = LibC.ioctlWithoutErrno(fd, KvmIoctls.KVM_RUN, 0);
+            if (r >= 0) {
+                return r;
+            }
+            // Why it failed is not known without errno; KVM_RUN again, through the call that learns it, answers
+            // the same: a kick's immediate_exit and pending signal are still there, an error comes back, and an
+            // interruption nothing asked for (another signal) just runs the guest on.
+        }
         return LibC.ioctlRaw(fd, KvmIoctls.KVM_RUN, 0);
     }
 
