@@ -54,7 +54,8 @@ def _spread(values):
 def _exits(ax, data):
     kinds, vmms = data["kinds"], data["vmms"]
     width = 0.8 / len(vmms)
-    colors = {"C kvm-loop": "#888888", "Java KvmLoop": "#c9b27c", "Javisor": "#d9731a", "QEMU microvm": "#3b6fb6"}
+    colors = {"C kvm-loop": "#888888", "Java KvmLoop": "#c9b27c", "Javisor": "#d9731a",
+              "Javisor resident": "#8c3d0b", "QEMU microvm": "#3b6fb6"}
     for i, vmm in enumerate(vmms):
         stats = [_spread(data["wall"][vmm][k]) for k in kinds]
         xs = [j + (i - (len(vmms) - 1) / 2) * width for j in range(len(kinds))]
