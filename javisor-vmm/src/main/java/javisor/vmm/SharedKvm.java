@@ -27,8 +27,8 @@ final class SharedKvm implements AutoCloseable {
     static SharedKvm open() {
         Vmm.checkVirtualization();
         Kvm kvm = Kvm.open();
-        LibC.linkWithoutErrno(); // KVM_RUN without errno capture: the resident lives long enough to gain by it
         try {
+            LibC.linkWithoutErrno(); // KVM_RUN without errno capture: the resident lives long enough to gain by it
             SharedKvm shared = new SharedKvm(kvm, kvm.supportedCpuid());
             shared.vmsAhead.fill();
             return shared;
