@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
 import java.util.regex.Pattern;
 
 import javisor.sys.LibC;
@@ -470,18 +469,10 @@ public final class Cli {
         err.flush();
         Vmm served = vmm;
         ControlServer server = api;
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {
+        return UntilSignal.stopping(() -> {
             served.stopAll("signal");
             closeAll(server, served);
-            stopped.countDown();
-        }));
-        try {
-            stopped.await(); // the shutdown hook ends the process; this thread only keeps it alive till then
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        return ExitStatus.OK;
+        }).await();
     }
 
     private static void closeAll(ControlServer api, Vmm vmm) {

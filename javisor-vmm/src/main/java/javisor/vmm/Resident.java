@@ -22,7 +22,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -106,21 +105,12 @@ final class Resident implements AutoCloseable {
             err.println("javisor: the resident Javisor cannot start: " + e.getMessage());
             return ExitStatus.HOST_ERROR;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {
-            resident.close();
-            stopped.countDown();
-        }));
+        UntilSignal signal = UntilSignal.stopping(resident::close);
         err.println("javisor: resident on 127.0.0.1:" + resident.port() + ", pid " + Vmm.pid()
                 + "; `javisor run` hands its VMs here until SIGTERM or SIGINT");
         err.flush();
         Thread.ofPlatform().name("resident accept").start(resident::serve);
-        try {
-            stopped.await(); // the shutdown hook ends the process; this thread only keeps it alive till then
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        return ExitStatus.OK;
+        return signal.await();
     }
 
     /**

@@ -94,14 +94,8 @@ class VmsApiIT {
         socket = tmp.resolve("api.sock");
         out = tmp.resolve("stdout");
         err = tmp.resolve("stderr");
-        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "--enable-native-access=javisor.sys",
-                "-p", LIB.toString(), "-m", "javisor.vmm/javisor.vmm.Main", "shell", config.toString(),
-                "--api-sock", socket.toString(), "--web", "127.0.0.1:0", "--web-token-file",
-                tmp.resolve("token").toString(), "--log-dir", tmp.resolve("logs").toString());
-        process = new ProcessBuilder(command).directory(tmp.toFile()).redirectOutput(out.toFile())
-                .redirectError(err.toFile()).start();
-        commands = process.getOutputStream();
+        launch("shell", config.toString(), "--api-sock", socket.toString(), "--web", "127.0.0.1:0",
+                "--web-token-file", tmp.resolve("token").toString(), "--log-dir", tmp.resolve("logs").toString());
         String web = await("the web address on standard error", () -> {
             Matcher m = Pattern.compile("API and web console on (http://127\\.0\\.0\\.1:\\d+)/ui/\\?token=(\\S+)")
                     .matcher(read(err));
@@ -226,6 +220,36 @@ class VmsApiIT {
         assertThat(process.exitValue()).as("a script shell's status: 1, as one command (the second start) failed")
                 .isEqualTo(1);
         assertThat(socket).doesNotExist();
+    }
+
+    @Test
+    void serveAnswersUntilSigtermThenStopsWithStatusZero() throws Exception {
+        document = VmsApiDocumentTest.document();
+        schemas = new SchemaCheck(document);
+        socket = tmp.resolve("api.sock");
+        out = tmp.resolve("stdout");
+        err = tmp.resolve("stderr");
+        launch("serve", echoConfig().toString(), "--api-sock", socket.toString(), "--log-dir",
+                tmp.resolve("logs").toString());
+        await("the API's address on standard error", () -> read(err).contains("javisor: API on unix:" + socket)
+                ? true : null);
+        assertThat(curl("GET", "/vms", null).json().get("vms").get(0).get("state").asText()).isEqualTo("running");
+
+        process.destroy(); // SIGTERM: every VM stops, the socket goes, and the status says it stopped as asked
+        assertThat(process.waitFor(60 * SLOW, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).as("stderr:\n" + read(err)).isZero();
+        assertThat(socket).doesNotExist();
+    }
+
+    /** {@code javisor ARGS...} from the module path, with the launcher's flags; its output to out and err. */
+    private void launch(String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "--enable-native-access=javisor.sys",
+                "-p", LIB.toString(), "-m", "javisor.vmm/javisor.vmm.Main"));
+        command.addAll(List.of(args));
+        process = new ProcessBuilder(command).directory(tmp.toFile()).redirectOutput(out.toFile())
+                .redirectError(err.toFile()).start();
+        commands = process.getOutputStream();
     }
 
     private <T> T connect(java.util.concurrent.Callable<T> open) throws Exception {
