@@ -137,6 +137,24 @@ def run_measured(cmd, timeout=120.0, marks=(), env=None):
                bytes(bufs[out_fd]), bytes(bufs[err_fd]), (usage.ru_utime + usage.ru_stime) * 1000, seen)
 
 
+class Resident:
+    """A running `javisor resident`: its CPU time so far, and a stop that waits for it to end."""
+
+    def __init__(self, process):
+        self.process = process
+
+    def cpu_ms(self):
+        """User + system CPU time of the resident, all its threads, from /proc (clock ticks: 10 ms steps)."""
+        with open(f"/proc/{self.process.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+    def stop(self):
+        """SIGTERM, which stops its VMs and takes the state file away; then waits for it."""
+        self.process.terminate()
+        self.process.wait(60)
+
+
 def start_resident(launcher, warm_run, warm_runs=50):
     """`LAUNCHER resident` (the tree's resident Javisor), once its state file is there and warm_run (a command
     handed to it) has run warm_runs times: its JIT compiles a VM's creation, as a long-lived JVM's does."""
@@ -153,7 +171,7 @@ def start_resident(launcher, warm_run, warm_runs=50):
         time.sleep(0.05)
     for _ in range(warm_runs):
         run_measured(warm_run, env={"JAVISOR_RESIDENT": "required"})
-    return p
+    return Resident(p)
 
 
 def check(run, status, needle, what):

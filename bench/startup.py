@@ -117,8 +117,7 @@ def main():
             results[name].append((first, total, rss))
         print(f"round {r + 1} done", file=sys.stderr)
 
-    resident.terminate()
-    resident.wait(60)
+    resident.stop()
 
     def stats(values):
         med = statistics.median(values)

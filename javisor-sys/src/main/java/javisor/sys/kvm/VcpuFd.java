@@ -33,6 +33,8 @@ public final class VcpuFd implements AutoCloseable {
      * (docs/performance.md, "Sixth round").
      */
     private final boolean registersSynced;
+    /** KVM_RUN through the downcall without errno capture: decided once, when the vCPU is made, not every exit. */
+    private final boolean runWithoutErrno = LibC.withoutErrnoLinked();
     private boolean closed;
 
     /** @param syncRegisters whether KVM offers KVM_CAP_SYNC_REGS for the general registers */
@@ -55,7 +57,7 @@ public final class VcpuFd implements AutoCloseable {
      * EINTR (a kick) and EAGAIN are answers the run loop handles, not errors.
      */
     public int run() {
-        if (LibC.withoutErrnoLinked()) {
+        if (runWithoutErrno) {
             int r = LibC.ioctlWithoutErrno(fd, KvmIoctls.KVM_RUN, 0);
             if (r >= 0) {
                 return r;
@@ -65,6 +67,11 @@ public final class VcpuFd implements AutoCloseable {
             // interruption nothing asked for (another signal) just runs the guest on.
         }
         return LibC.ioctlRaw(fd, KvmIoctls.KVM_RUN, 0);
+    }
+
+    /** Whether {@link #run()} takes the downcall without errno capture (linked before this vCPU was made). */
+    boolean runsWithoutErrno() {
+        return runWithoutErrno;
     }
 
     /**

@@ -38,7 +38,8 @@ class VcpuKickTest {
 
     private TestVm vm;
     private ExecutorService vcpuThread;
-    private VcpuFd vcpu;
+    /** The vCPU under test; its subclass asks which KVM_RUN downcall it took. */
+    VcpuFd vcpu;
     private int vcpuThreadId;
     private Future<Integer> inFlight;
 

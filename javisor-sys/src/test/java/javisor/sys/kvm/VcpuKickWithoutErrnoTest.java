@@ -21,5 +21,6 @@ class VcpuKickWithoutErrnoTest extends VcpuKickTest {
     @Test
     void kvmRunGoesThroughTheDowncallWithoutErrno() {
         assertThat(LibC.withoutErrnoLinked()).isTrue();
+        assertThat(vcpu.runsWithoutErrno()).as("a vCPU made after the link").isTrue();
     }
 }
