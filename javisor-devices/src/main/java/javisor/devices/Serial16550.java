@@ -127,11 +127,20 @@ public final class Serial16550 implements BusDevice {
                     input.clear();
                 }
             }
-            case LCR -> lcr = v;
-            case MCR -> mcr = v & MCR_MASK;
-            case SCR -> scr = v;
+            case LCR -> {
+                lcr = v;
+                return; // these writes cannot change the interrupt output: no recomputation, no lock of the line
+            }
+            case MCR -> {
+                mcr = v & MCR_MASK;
+                return;
+            }
+            case SCR -> {
+                scr = v;
+                return;
+            }
             default -> {
-                // LSR and MSR are read-only
+                return; // LSR and MSR are read-only
             }
         }
         updateInterrupt();

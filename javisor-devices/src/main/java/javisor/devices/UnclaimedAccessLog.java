@@ -25,6 +25,12 @@ public final class UnclaimedAccessLog {
     private final AtomicInteger lines = new AtomicInteger();
     private volatile int maxLines = DEFAULT_LOG_LINES;
     private volatile String owner = "";
+    /**
+     * The address last found in {@link #seen} (or met once {@link #seen} was full): a guest that touches one
+     * unclaimed address over and over (a probe loop, a benchmark's MMIO exits) then costs a compare, not a boxed
+     * key and a hash lookup per access. {@code -1}, which no bus address reaches, until there is one.
+     */
+    private volatile long lastRecorded = -1;
 
     UnclaimedAccessLog(String busName) {
         this.busName = busName;
@@ -38,7 +44,12 @@ public final class UnclaimedAccessLog {
 
     void record(long address, int size, boolean write) {
         count.incrementAndGet();
-        if (seen.size() < MAX_REMEMBERED && seen.add(address)) {
+        if (address == lastRecorded) {
+            return;
+        }
+        boolean first = seen.size() < MAX_REMEMBERED && seen.add(address);
+        lastRecorded = address;
+        if (first) {
             int line = lines.incrementAndGet();
             int max = maxLines;
             if (line <= max) {

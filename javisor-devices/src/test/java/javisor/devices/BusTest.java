@@ -96,6 +96,18 @@ class BusTest {
     }
 
     @Test
+    void anUnclaimedAddressMetAgainAfterAnotherIsStillLoggedOnce() {
+        MmioBus bus = new MmioBus();
+        bus.limitUnclaimedLog(10, "");
+        for (long a : new long[] {0xd000_0000L, 0xd000_0000L, 0xd000_0004L, 0xd000_0000L, 0xd000_0004L}) {
+            bus.read(a, 4);
+        }
+        assertThat(bus.unclaimed().linesLogged()).as("one line per address, the repeated one too").isEqualTo(2);
+        assertThat(bus.unclaimed().addresses()).containsExactlyInAnyOrder(0xd000_0000L, 0xd000_0004L);
+        assertThat(bus.unclaimed().count()).isEqualTo(5);
+    }
+
+    @Test
     void aScanningGuestCannotGrowTheUnclaimedLogWithoutBound() {
         MmioBus bus = new MmioBus();
         for (long a = 0; a < UnclaimedAccessLog.MAX_REMEMBERED + 1000L; a++) {

@@ -54,6 +54,20 @@ class Serial16550Test {
     }
 
     @Test
+    void writesThatCannotChangeTheInterruptLeaveTheLineAlone() {
+        uart.write(1, 1, 0x02); // ETBEI: THR empty, so the line rises
+        assertThat(irqLevel()).isTrue();
+        int changes = irq.size();
+        uart.write(7, 1, 0x5a); // scratch
+        uart.write(3, 1, 0x03); // LCR
+        uart.write(4, 1, 0x0b); // MCR
+        uart.write(5, 1, 0x00); // LSR: read-only
+        assertThat(irq).as("no recomputation, no call on the line").hasSize(changes);
+        assertThat(uart.read(7, 1)).isEqualTo(0x5a);
+        assertThat(irqLevel()).isTrue();
+    }
+
+    @Test
     void receiveInterruptFollowsDataAndEnable() {
         uart.write(1, 1, 0x01); // ERBFI
         assertThat(irqLevel()).isFalse();

@@ -2,6 +2,8 @@ package javisor.sys.kvm;
 
 import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
@@ -22,6 +24,10 @@ public final class KvmRun {
         return KVM_RUN.byteOffset(elements);
     }
 
+    /** The data of port I/O and MMIO exits is the guest's, little-endian, wherever this runs. */
+    private static final ValueLayout.OfShort LE_SHORT = JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt LE_INT = JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong LE_LONG = JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final long IMMEDIATE_EXIT = off("immediate_exit");
     private static final long EXIT_REASON = off("exit_reason");
     private static final long IO_DIRECTION = off("exit", "io", "direction");
@@ -83,19 +89,36 @@ public final class KvmRun {
         return run.get(JAVA_LONG_UNALIGNED, IO_DATA_OFFSET);
     }
 
-    /** Reads {@code size} bytes (1, 2, 4 or 8) at {@code offset} of the mapping, little-endian. */
+    /** Reads {@code size} bytes (1 to 8) at {@code offset} of the mapping, little-endian, zero-extended. */
     public long readData(long offset, int size) {
-        long value = 0;
-        for (int i = size - 1; i >= 0; i--) {
-            value = (value << 8) | Byte.toUnsignedLong(run.get(JAVA_BYTE, offset + i));
-        }
-        return value;
+        // One access for the sizes port I/O and MMIO use, not one bounds-checked access a byte: this is every exit.
+        return switch (size) {
+            case 1 -> Byte.toUnsignedLong(run.get(JAVA_BYTE, offset));
+            case 2 -> Short.toUnsignedLong(run.get(LE_SHORT, offset));
+            case 4 -> Integer.toUnsignedLong(run.get(LE_INT, offset));
+            case 8 -> run.get(LE_LONG, offset);
+            default -> {
+                long value = 0;
+                for (int i = size - 1; i >= 0; i--) {
+                    value = (value << 8) | Byte.toUnsignedLong(run.get(JAVA_BYTE, offset + i));
+                }
+                yield value;
+            }
+        };
     }
 
-    /** Writes the low {@code size} bytes of {@code value} at {@code offset} of the mapping, little-endian. */
+    /** Writes the low {@code size} bytes (1 to 8) of {@code value} at {@code offset} of the mapping, little-endian. */
     public void writeData(long offset, int size, long value) {
-        for (int i = 0; i < size; i++) {
-            run.set(JAVA_BYTE, offset + i, (byte) (value >>> (8 * i)));
+        switch (size) {
+            case 1 -> run.set(JAVA_BYTE, offset, (byte) value);
+            case 2 -> run.set(LE_SHORT, offset, (short) value);
+            case 4 -> run.set(LE_INT, offset, (int) value);
+            case 8 -> run.set(LE_LONG, offset, value);
+            default -> {
+                for (int i = 0; i < size; i++) {
+                    run.set(JAVA_BYTE, offset + i, (byte) (value >>> (8 * i)));
+                }
+            }
         }
     }
 

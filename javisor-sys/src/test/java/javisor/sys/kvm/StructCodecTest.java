@@ -193,6 +193,16 @@ class StructCodecTest {
         assertThat(run.readData(0x900, 8)).isEqualTo(0xfedc_ba98_7654_3210L);
         assertThat(run.readData(0x900, 1)).as("bytes read unsigned").isEqualTo(0x10);
         assertThat(run.readData(0x907, 1)).isEqualTo(0xfe);
+        run.writeData(0xa00, 2, 0xff80L);
+        assertThat(run.readData(0xa00, 2)).as("two bytes, zero-extended").isEqualTo(0xff80L);
+        run.writeData(0xa10, 4, 0xffff_ffffL);
+        assertThat(run.readData(0xa10, 4)).as("four bytes, zero-extended").isEqualTo(0xffff_ffffL);
+        run.writeData(0xa20, 8, -1L);
+        run.writeData(0xa20, 3, 0xab_cdefL);
+        assertThat(m.asSlice(0xa20, 4).toArray(JAVA_BYTE)).as("an odd size writes its bytes only")
+                .containsExactly(0xef, 0xcd, 0xab, 0xff);
+        assertThat(run.readData(0xa20, 3)).isEqualTo(0xab_cdefL);
+        assertThat(run.readData(0xa21, 2)).as("at any alignment").isEqualTo(0xabcdL);
 
         assertThatThrownBy(() -> run.readData(4095, 2)).isInstanceOf(IndexOutOfBoundsException.class);
         assertThatThrownBy(() -> new KvmRun(arena.allocate(KvmStructs.KVM_RUN.byteSize() - 1)))
