@@ -2,6 +2,7 @@ package javisor.vm;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 
 import javisor.devices.InterruptLine;
 import javisor.sys.LibC;
@@ -23,8 +24,10 @@ public final class VmInterrupts implements AutoCloseable {
     private final VmFd vmFd;
     private final int cpuCount;
     private final boolean x2apicIds;
-    private final boolean[] levels = new boolean[LINES];
-    private final List<Integer> irqfds = new ArrayList<>(); // guarded by levels
+    /** 1 where a line is asserted; changed under {@link #lock}, read without it. */
+    private final AtomicIntegerArray levels = new AtomicIntegerArray(LINES);
+    private final Object lock = new Object();
+    private final List<Integer> irqfds = new ArrayList<>(); // guarded by lock
 
     /**
      * @param x2apicIds KVM takes 32-bit destination ids in MSIs (KVM_X2APIC_API_USE_32BIT_IDS is enabled on
@@ -45,9 +48,13 @@ public final class VmInterrupts implements AutoCloseable {
     /** Sets the level of interrupt line {@code gsi}; only changes reach KVM. */
     public void setLevel(int gsi, boolean asserted) {
         checkLine(gsi);
-        synchronized (levels) {
-            if (levels[gsi] != asserted) {
-                levels[gsi] = asserted;
+        int level = asserted ? 1 : 0;
+        if (levels.get(gsi) == level) {
+            return; // a device re-stating its level (every UART access does): no lock on the vCPU's path
+        }
+        synchronized (lock) {
+            if (levels.get(gsi) != level) {
+                levels.set(gsi, level);
                 vmFd.irqLine(gsi, asserted);
             }
         }
@@ -97,7 +104,7 @@ public final class VmInterrupts implements AutoCloseable {
             LibC.close(efd);
             throw e;
         }
-        synchronized (levels) {
+        synchronized (lock) {
             irqfds.add(efd);
         }
         return efd;
@@ -105,7 +112,7 @@ public final class VmInterrupts implements AutoCloseable {
 
     @Override
     public void close() {
-        synchronized (levels) {
+        synchronized (lock) {
             for (int fd : irqfds) {
                 LibC.close(fd);
             }
