@@ -58,7 +58,8 @@ class LifecycleTest {
     private void awaitConsole(long id, String text) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (!console(id).contains(text)) {
-            assertThat(System.nanoTime()).as("waiting for '%s' on VM %d's console", text, id).isLessThan(deadline);
+            assertThat(System.nanoTime()).as("waiting for '%s' on VM %d's console, which has '%s'", text, id, console(id))
+                    .isLessThan(deadline);
             Thread.sleep(2);
         }
     }
@@ -131,7 +132,8 @@ class LifecycleTest {
     void restartResetsARunningVm() throws Exception {
         vmm.create(guest(1, "spin.elf", 1, ""));
         vmm.start(1);
-        awaitConsole(1, "spinning");
+        // the whole line: a restart between "spinning" and its newline would leave "spinningspinning\n"
+        awaitConsole(1, "spinning\n");
         var before = vmm.vm(1);
         vmm.restart(1, false);
         awaitConsole(1, "spinning\nspinning");
