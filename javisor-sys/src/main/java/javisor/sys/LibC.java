@@ -37,10 +37,9 @@ public final class LibC {
     // variadic call of seven integer arguments differs from a fixed one only in %al (the count of vector
     // registers used), which glibc's syscall, a few moves and a syscall instruction, never reads. Leaving out
     // Linker.Option.firstVariadicArg saves about 6 ms of start-up (the variadic link spins more classes).
-    private static final MethodHandle SYSCALL = link("syscall",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG,
-                    JAVA_LONG),
-            Linker.Option.captureCallState("errno"));
+    private static final FunctionDescriptor SEVEN_LONGS = FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG,
+            JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
+    private static final MethodHandle SYSCALL = link("syscall", SEVEN_LONGS, Linker.Option.captureCallState("errno"));
     /** Whether {@link #linkWithoutErrno()} has linked {@link WithoutErrno#SYSCALL}. */
     private static volatile boolean withoutErrnoLinked;
 
@@ -51,8 +50,20 @@ public final class LibC {
      * class, not a field set later: the JIT inlines a constant handle's call, not a field's.
      */
     private static final class WithoutErrno {
-        static final MethodHandle SYSCALL = link("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG,
-                JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG));
+        static final MethodHandle SYSCALL = link("syscall", SEVEN_LONGS);
+    }
+
+    /**
+     * glibc's sigaction(2), not the rt_sigaction system call: on x86_64 the kernel returns from a handler through a
+     * restorer (SA_RESTORER) that makes rt_sigreturn, which glibc supplies and FFM cannot. Linked in the shape of
+     * {@link #SYSCALL} (extra integer arguments are ignored), whose stub the JVM then reuses; only the few programs
+     * that install a handler load this class.
+     */
+    private static final class Signals {
+        static final MethodHandle SIGACTION = link("sigaction", SEVEN_LONGS, Linker.Option.captureCallState("errno"));
+        /** abs(3): see {@link #installNoOpHandler}. */
+        static final long NO_OP_HANDLER = LINKER.defaultLookup().find("abs")
+                .orElseThrow(() -> new UnsatisfiedLinkError("libc has no symbol abs")).address();
     }
 
     // x86_64 system call numbers
@@ -76,7 +87,6 @@ public final class LibC {
     private static final long SYS_SOCKETPAIR = 53;
     private static final long SYS_FDATASYNC = 75;
     private static final long SYS_FTRUNCATE = 77;
-    private static final long SYS_RT_SIGTIMEDWAIT = 128;
     private static final long SYS_GETTID = 186;
     private static final long SYS_SCHED_SETAFFINITY = 203;
     private static final long SYS_PRCTL = 157;
@@ -118,7 +128,15 @@ public final class LibC {
     public static final int MADV_NOHUGEPAGE = 15;
 
     public static final int SIG_BLOCK = 0;
+    public static final int SIG_UNBLOCK = 1;
     private static final int SIG_SETMASK = 2;
+    public static final int SA_RESTART = 0x10000000;
+    /**
+     * glibc's struct sigaction on x86_64: the handler at 0, a 1024-bit sa_mask, sa_flags at 136, sa_restorer at
+     * 144 (LibCConstantsTest checks these against the header).
+     */
+    static final long SIGACTION_SIZE = 152;
+    static final long SIGACTION_FLAGS_OFFSET = 136;
     /**
      * Every signal but the synchronous ones (SIGILL 4, SIGTRAP 5, SIGBUS 7, SIGFPE 8, SIGSEGV 11), which report a
      * fault of the thread itself and must never be blocked; bit n-1 is signal n.
@@ -575,27 +593,39 @@ public final class LibC {
     }
 
     /**
-     * Blocks {@code signal} in the calling thread and returns the thread's previous mask as the kernel's
-     * 64-bit sigset (bit n-1 = signal n).
+     * Gives {@code signal}, process-wide, a handler that does nothing, with SA_RESTART: a thread that has it
+     * unblocked takes it without effect, except that a blocking call SA_RESTART does not restart returns EINTR
+     * (KVM_RUN among them, which is the point). The handler is libc's abs(3), a function of one int that
+     * touches no memory and no errno and calls nothing, which is all a handler that must do nothing needs: Java
+     * code cannot be a signal handler (an upcall may not run in a signal's context), and Javisor has no native
+     * code of its own. Idempotent.
      */
-    public static long blockSignal(int signal) {
+    public static void installNoOpHandler(int signal) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment set = arena.allocateFrom(JAVA_LONG, 1L << (signal - 1));
-            MemorySegment old = arena.allocate(JAVA_LONG);
-            check(syscall(SYS_RT_SIGPROCMASK, SIG_BLOCK, set.address(), old.address(), KERNEL_SIGSET_SIZE, 0, 0),
-                    "rt_sigprocmask");
-            return old.get(JAVA_LONG, 0);
+            MemorySegment action = arena.allocate(SIGACTION_SIZE, 8); // zeroed: an empty sa_mask, no restorer yet
+            action.set(JAVA_LONG, 0, Signals.NO_OP_HANDLER);
+            action.set(JAVA_INT, SIGACTION_FLAGS_OFFSET, SA_RESTART);
+            MemorySegment slot = ERRNO_SLOT.get();
+            int r;
+            try {
+                // an int result: only the register's low half is the answer
+                r = (int) (long) Signals.SIGACTION.invokeExact(slot, (long) signal, action.address(), 0L, 0L, 0L, 0L,
+                        0L);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+            if (r != 0) {
+                throw new NativeException("sigaction", slot.get(JAVA_INT, ERRNO_OFFSET));
+            }
         }
     }
 
-    /** Takes {@code signal} off the calling thread's pending set if it is there; true if it was. */
-    public static boolean consumePendingSignal(int signal) {
+    /** Unblocks {@code signal} in the calling thread. */
+    public static void unblockSignal(int signal) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment set = arena.allocateFrom(JAVA_LONG, 1L << (signal - 1));
-            MemorySegment zeroTimeout = arena.allocate(16);
-            long r = syscall(SYS_RT_SIGTIMEDWAIT, set.address(), 0, zeroTimeout.address(), KERNEL_SIGSET_SIZE, 0,
-                    0);
-            return r == signal;
+            check(syscall(SYS_RT_SIGPROCMASK, SIG_UNBLOCK, set.address(), 0, KERNEL_SIGSET_SIZE, 0, 0),
+                    "rt_sigprocmask");
         }
     }
 

@@ -63,6 +63,16 @@ class LibCConstantsTest {
                 }));
     }
 
+    /** The struct sigaction {@link LibC#installNoOpHandler} fills is glibc's. */
+    @Test
+    void sigactionLayoutIsGlibcs(@TempDir Path dir) throws Exception {
+        Map<String, Long> c = probe().include("stddef.h").value("size", "sizeof(struct sigaction)")
+                .value("flags", "offsetof(struct sigaction, sa_flags)")
+                .value("handler", "offsetof(struct sigaction, sa_handler)").run(dir);
+        assertThat(c).containsEntry("size", LibC.SIGACTION_SIZE).containsEntry("flags", LibC.SIGACTION_FLAGS_OFFSET)
+                .containsEntry("handler", 0L);
+    }
+
     /** The kick signal must be a real-time signal (they queue and have no default meaning to glibc). */
     @Test
     void kickSignalIsARealTimeSignal(@TempDir Path dir) throws Exception {

@@ -114,7 +114,7 @@ public final class VCpu implements ExitCompletion, AutoCloseable {
      * its first {@link #run()}.
      */
     public void attachToCurrentThread() {
-        int self = VcpuKick.prepareCurrentThread(fd);
+        int self = VcpuKick.prepareCurrentThread();
         synchronized (kickLock) {
             threadId = self;
         }
@@ -128,9 +128,6 @@ public final class VCpu implements ExitCompletion, AutoCloseable {
         synchronized (kickLock) {
             threadId = 0;
         }
-        // A kick may still be pending (a vCPU that stopped its own VM kicks itself); left pending, the JVM's
-        // thread teardown can unblock it, and its default action ends the process.
-        VcpuKick.consumePending();
     }
 
     /**
@@ -138,7 +135,7 @@ public final class VCpu implements ExitCompletion, AutoCloseable {
      * running, or at its next call. Safe from any thread; a no-op before {@link #attachToCurrentThread()}.
      */
     public void kick() {
-        kvmRun.setImmediateExit(true);
+        kvmRun.setImmediateExit(true); // before the signal: VcpuKick's protocol
         synchronized (kickLock) {
             if (threadId != 0) {
                 VcpuKick.kick(threadId);
@@ -154,7 +151,6 @@ public final class VCpu implements ExitCompletion, AutoCloseable {
                 // Clear the request flag before the caller looks at its requests, so a kick that arrives
                 // after that look still cuts the next run short.
                 kvmRun.setImmediateExit(false);
-                VcpuKick.consumePending();
                 return count(new VCpuExit.Interrupted());
             }
             throw new NativeException("KVM_RUN", -r);

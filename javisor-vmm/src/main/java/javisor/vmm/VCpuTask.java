@@ -4,6 +4,7 @@ import java.lang.System.Logger.Level;
 
 import javisor.sys.LibC;
 import javisor.sys.Logs;
+import javisor.sys.VcpuKick;
 import javisor.sys.seccomp.ThreadProfile;
 import javisor.sys.seccomp.ThreadSandbox;
 import javisor.vcpu.VCpu;
@@ -73,6 +74,7 @@ final class VCpuTask implements Runnable {
             if (affinity.length > 0) {
                 LibC.setCurrentThreadAffinity(affinity);
             }
+            VcpuKick.installHandler(); // the filter refuses sigaction
             ThreadSandbox.enter(ThreadProfile.VCPU); // once, before the vCPU exists: the loop pays nothing for it
             vcpu = vm.createVcpu(vcpuId);
             runState.vcpuCreated();

@@ -69,7 +69,6 @@ public final class KvmIoctls {
     public static final long KVM_SET_FPU = iow(0x8d, KVM_FPU);
     public static final long KVM_GET_LAPIC = ior(0x8e, KVM_LAPIC_STATE);
     public static final long KVM_SET_LAPIC = iow(0x8f, KVM_LAPIC_STATE);
-    public static final long KVM_SET_SIGNAL_MASK = ioc(WRITE, 0x8b, 4); // struct kvm_signal_mask header
     public static final long KVM_SET_CPUID2 = iow(0x90, KVM_CPUID2);
     public static final long KVM_GET_MP_STATE = ior(0x98, KVM_MP_STATE);
     public static final long KVM_SET_MP_STATE = iow(0x99, KVM_MP_STATE);

@@ -63,7 +63,7 @@ public final class VcpuFd implements AutoCloseable {
                 return r;
             }
             // Why it failed is not known without errno; KVM_RUN again, through the call that learns it, answers
-            // the same: a kick's immediate_exit and pending signal are still there, an error comes back, and an
+            // the same: a kick's immediate_exit is still set, an error comes back, and an
             // interruption nothing asked for (another signal) just runs the guest on.
         }
         return LibC.ioctlRaw(fd, KvmIoctls.KVM_RUN, 0);
@@ -221,18 +221,6 @@ public final class VcpuFd implements AutoCloseable {
             LibC.ioctl(fd, KvmIoctls.KVM_TRANSLATE, t.address(), "KVM_TRANSLATE");
             return new Translation(linearAddress, t.get(JAVA_LONG, 8), t.get(JAVA_BYTE, 16) != 0,
                     t.get(JAVA_BYTE, 17) != 0, t.get(JAVA_BYTE, 18) != 0);
-        }
-    }
-
-    /** KVM_SET_SIGNAL_MASK: the signal mask in force while this vCPU is in KVM_RUN (kernel sigset). */
-    public void setSignalMask(long kernelSigset) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment m = arena.allocate(16, 8);
-            m.set(JAVA_INT, 0, 8); // len: the kernel's sigset is 8 bytes on x86_64
-            m.set(JAVA_LONG, 8, kernelSigset);
-            // struct kvm_signal_mask { __u32 len; __u8 sigset[]; }: the set follows len directly
-            MemorySegment.copy(m, 8, m, 4, 8);
-            LibC.ioctl(fd, KvmIoctls.KVM_SET_SIGNAL_MASK, m.address(), "KVM_SET_SIGNAL_MASK");
         }
     }
 

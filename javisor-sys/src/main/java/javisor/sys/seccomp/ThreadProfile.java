@@ -12,10 +12,10 @@ public enum ThreadProfile {
     /**
      * A vCPU thread: KVM_RUN and the exits it handles (port and MMIO devices, a driver's DRIVER_OK that starts a
      * device, hypercalls: IVC's memfd and mappings, CpuUp's kicks), its console output and its logs. Measured on
-     * KVM in the box (scripts/seccomp-learn.sh --linux: ioctl, write, rt_sigtimedwait, tgkill, getpid, memfd_create,
+     * KVM in the box (scripts/seccomp-learn.sh --linux: ioctl, write, tgkill, getpid, memfd_create,
      * ftruncate, close, eventfd2 seen); the rest from the code (vsock and net activation, background closes).
      */
-    VCPU("vcpu", List.of("ioctl", "write", "rt_sigtimedwait", "tgkill", "getpid", "read", "memfd_create",
+    VCPU("vcpu", List.of("ioctl", "write", "tgkill", "getpid", "read", "memfd_create",
             "ftruncate", "close", "eventfd2", "epoll_create1", "epoll_ctl", "pipe2", "fcntl", "shutdown",
             "socketpair", "sendmsg")),
     /**

@@ -210,7 +210,7 @@ class KvmStructsTest {
             assertThat(descriptions).as("kvm_run field checked").contains("kvm_run offsetof " + field);
         }
         assertThat(descriptions).contains("ioctls KVM_RUN", "ioctls KVM_GET_REGS", "ioctls KVM_SET_SREGS",
-                "ioctls KVM_SET_USER_MEMORY_REGION", "ioctls KVM_SET_SIGNAL_MASK",
+                "ioctls KVM_SET_USER_MEMORY_REGION",
                 "constants KVM_EXIT_IO (KvmConstants.EXIT_IO)", "constants KVM_CAP_IMMEDIATE_EXIT (KvmConstants.CAP_IMMEDIATE_EXIT)",
                 "constants KVM_MEM_READONLY (KvmConstants.MEM_READONLY)");
         assertThat(descriptions).doesNotHaveDuplicates();

@@ -21,8 +21,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * {@link VcpuKick} against a real vCPU: a guest spinning on {@code jmp $} in KVM_RUN on its own platform
- * thread is kicked out with EINTR; a kick sent while the thread is outside KVM_RUN is not lost; after
- * {@link VcpuKick#consumePending()} KVM_RUN is not cut short. Tagged "kvm": run where there is a /dev/kvm.
+ * thread is kicked out with EINTR (only the signal can end a KVM_RUN already in the guest); a kick sent while the
+ * thread is outside KVM_RUN is not lost; once {@code immediate_exit} is cleared, KVM_RUN is not cut short, also
+ * after signals that came while the thread was outside it. Tagged "kvm": run where there is a /dev/kvm.
  *
  * <p>Every vCPU ioctl runs on one platform thread (a single-thread executor); the test thread waits for it
  * only with time limits, so no outcome can hang the build. No assertion is made on speed: under PVM the
@@ -52,7 +53,7 @@ class VcpuKickTest {
         onVcpuThread(() -> {
             vcpu = vm.vm.createVcpu(0);
             TestVm.startInRealMode(vcpu, ENTRY);
-            vcpuThreadId = VcpuKick.prepareCurrentThread(vcpu);
+            vcpuThreadId = VcpuKick.prepareCurrentThread();
             return null;
         });
     }
@@ -63,7 +64,6 @@ class VcpuKickTest {
         if (vcpuThread != null && stopped) {
             if (vcpu != null) {
                 onVcpuThread(() -> {
-                    VcpuKick.consumePending();
                     vcpu.close();
                     return null;
                 });
@@ -84,7 +84,7 @@ class VcpuKickTest {
         Thread.sleep(50);
         assertThat(run.isDone()).as("KVM_RUN returned before any kick").isFalse();
 
-        VcpuKick.kick(vcpuThreadId);
+        kick();
 
         assertThat(finish(run)).as("KVM_RUN after a kick").isEqualTo(-Errno.EINTR);
         assertThat(vcpu.kvmRun().exitReason()).isEqualTo(KvmConstants.EXIT_INTR);
@@ -94,58 +94,52 @@ class VcpuKickTest {
     @Test
     void aKickSentOutsideKvmRunIsNotLost() throws Exception {
         interruptOnce();
-        onVcpuThread(() -> {
-            VcpuKick.consumePending();
-            return null;
-        });
 
-        VcpuKick.kick(vcpuThreadId); // the vCPU thread is idle, waiting for its next task: not in KVM_RUN
+        kick(); // the vCPU thread is idle, waiting for its next task: not in KVM_RUN; it takes the signal now
 
         assertThat(finish(startRun())).as("the next KVM_RUN returns at once").isEqualTo(-Errno.EINTR);
     }
 
     @Test
-    void afterConsumePendingKvmRunIsNotCutShort() throws Exception {
+    void onceImmediateExitIsClearedKvmRunIsNotCutShort() throws Exception {
         interruptOnce();
-        onVcpuThread(() -> {
-            VcpuKick.consumePending();
-            return null;
-        });
+        vcpu.kvmRun().setImmediateExit(false); // what VCpu.run does after an EINTR
 
         Future<Integer> run = startRun();
         Thread.sleep(QUIET_MILLIS);
-        assertThat(run.isDone()).as("KVM_RUN returned with no kick sent (a stale kick was left pending)").isFalse();
+        assertThat(run.isDone()).as("KVM_RUN returned with no kick sent (a stale kick was left behind)").isFalse();
 
-        VcpuKick.kick(vcpuThreadId);
+        kick();
         assertThat(finish(run)).isEqualTo(-Errno.EINTR);
     }
 
     @Test
-    void kicksThatQueuedUpAreAllConsumed() throws Exception {
+    void signalsTakenOutsideKvmRunLeaveNothingBehind() throws Exception {
         VcpuKick.kick(vcpuThreadId);
         VcpuKick.kick(vcpuThreadId);
-        VcpuKick.kick(vcpuThreadId); // real-time signals queue: three are pending now
-        assertThat(finish(startRun())).isEqualTo(-Errno.EINTR);
-        onVcpuThread(() -> {
-            VcpuKick.consumePending();
-            return null;
-        });
+        VcpuKick.kick(vcpuThreadId); // real-time signals queue; the handler takes each as it comes
 
         Future<Integer> run = startRun();
         Thread.sleep(QUIET_MILLIS);
-        assertThat(run.isDone()).as("KVM_RUN returned: consumePending left a queued kick behind").isFalse();
+        assertThat(run.isDone()).as("KVM_RUN returned: a signal was left pending").isFalse();
 
-        VcpuKick.kick(vcpuThreadId);
+        kick();
         assertThat(finish(run)).isEqualTo(-Errno.EINTR);
     }
 
     // ---------------------------------------------------------------- helpers
 
-    /** Runs the guest until a kick ends KVM_RUN; the kick stays pending afterwards. */
+    /** A kick as {@code VCpu.kick} makes it: immediate_exit, then the signal. */
+    private void kick() {
+        vcpu.kvmRun().setImmediateExit(true);
+        VcpuKick.kick(vcpuThreadId);
+    }
+
+    /** Runs the guest until a kick ends KVM_RUN; immediate_exit stays set afterwards. */
     private void interruptOnce() throws Exception {
         Future<Integer> run = startRun();
         Thread.sleep(50);
-        VcpuKick.kick(vcpuThreadId);
+        kick();
         assertThat(finish(run)).isEqualTo(-Errno.EINTR);
     }
 
@@ -170,8 +164,7 @@ class VcpuKickTest {
     /** Ends a run a failed test left in KVM_RUN: immediate_exit plus kicks. True once it has returned. */
     private boolean stopRun() throws InterruptedException {
         for (int attempt = 0; attempt < 5 && !inFlight.isDone(); attempt++) {
-            vcpu.kvmRun().setImmediateExit(true);
-            VcpuKick.kick(vcpuThreadId);
+            kick();
             try {
                 inFlight.get(1, TimeUnit.SECONDS);
             } catch (TimeoutException | ExecutionException e) {
