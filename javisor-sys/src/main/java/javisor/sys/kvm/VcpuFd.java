@@ -63,8 +63,8 @@ public final class VcpuFd implements AutoCloseable {
                 return r;
             }
             // Why it failed is not known without errno; KVM_RUN again, through the call that learns it, answers
-            // the same: a kick's immediate_exit is still set, an error comes back, and an
-            // interruption nothing asked for (another signal) just runs the guest on.
+            // the same: a kick's immediate_exit is still set, so EINTR comes back, and an interruption nothing
+            // asked for (another signal) just runs the guest on.
         }
         return LibC.ioctlRaw(fd, KvmIoctls.KVM_RUN, 0);
     }
