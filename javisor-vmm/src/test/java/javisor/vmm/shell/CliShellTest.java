@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import javisor.vmm.ChildJvm;
 import javisor.vmm.TestGuests;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -47,7 +48,7 @@ class CliShellTest {
     void onATerminalTheShellAttachesToAConsoleAndComesBack() throws Exception {
         PtySession.assumePython();
         Path spin = Guests.config(tmp, "spin.toml", 1, "spin", "spin.elf", "");
-        pty = PtySession.start(tmp, PtySession.java(MAIN, "shell", spin.toString()));
+        pty = PtySession.start(tmp, ChildJvm.command(MAIN, "shell", spin.toString()));
         pty.await(InteractiveShell.PROMPT, T);
         pty.type("vm list\r");
         pty.await("1   spin  running", T);
@@ -67,7 +68,7 @@ class CliShellTest {
     @Test
     void withAScriptOnStandardInputItPrintsResultsOnly() throws Exception {
         Path spin = Guests.config(tmp, "spin.toml", 1, "spin", "spin.elf", "");
-        List<String> cmd = new ArrayList<>(PtySession.java(MAIN, "shell", spin.toString()));
+        List<String> cmd = new ArrayList<>(ChildJvm.command(MAIN, "shell", spin.toString()));
         Process p = new ProcessBuilder(cmd).start();
         try (var in = p.getOutputStream()) {
             in.write("vm list --format json\nvm stop 1\nvm frob\n".getBytes(StandardCharsets.UTF_8));

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
+import javisor.vmm.ChildJvm;
 import javisor.vmm.ConfigDirEdits;
 
 import org.junit.jupiter.api.Test;
@@ -48,7 +49,7 @@ class FileCommandsKillTest {
             for (int kill = 1; kill <= KILLS; kill++) {
                 Path out = tmp.resolve("out-" + kill);
                 Path err = tmp.resolve("err-" + kill);
-                Process shell = new ProcessBuilder(PtySession.java(FileShellMain.class.getName()))
+                Process shell = new ProcessBuilder(ChildJvm.command(FileShellMain.class.getName()))
                         .directory(tmp.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
                 List<String> lines = new ArrayList<>(List.of("pwd")); // the first answer, before any edit
                 for (int r = 0; r < ROUNDS; r++) {

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
+import javisor.vmm.ChildJvm;
 import javisor.vmm.TestGuests;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -44,7 +45,7 @@ class InteractiveShellPtyTest {
     /** The shell with VM 1 = hello (started at once: it prints, then powers off). */
     private void startShellWithHello() throws IOException, InterruptedException {
         Path hello = Guests.config(tmp, "hello.toml", 1, "hello", "hello.elf", "greeting=hi");
-        pty = PtySession.start(tmp, PtySession.java(PtyShellMain.class.getName(), tmp.toString(), hello.toString()));
+        pty = PtySession.start(tmp, ChildJvm.command(PtyShellMain.class.getName(), tmp.toString(), hello.toString()));
         pty.await("Welcome to the Javisor shell!", T);
         pty.await(InteractiveShell.PROMPT, T);
     }
@@ -89,7 +90,7 @@ class InteractiveShellPtyTest {
         // uart_echo.elf reads a line from COM1 with the receive interrupt, echoes it, and exits with the sum of its
         // bytes: the keys go through the terminal in raw mode, the console attachment and the UART to the guest.
         Path echo = Guests.config(tmp, "echo.toml", 1, "echo", "uart_echo.elf", "");
-        pty = PtySession.start(tmp, PtySession.java(PtyShellMain.class.getName(), tmp.toString(), echo.toString()));
+        pty = PtySession.start(tmp, ChildJvm.command(PtyShellMain.class.getName(), tmp.toString(), echo.toString()));
         pty.await(InteractiveShell.PROMPT, T);
         pty.type("vm console 1\r");
         pty.await("Connected to VM 1 (echo); Ctrl-] returns to the shell", T);

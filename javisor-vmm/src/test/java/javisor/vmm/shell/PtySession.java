@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.Reader;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -84,32 +83,6 @@ final class PtySession implements AutoCloseable {
         pb.environment().put("TERM", "xterm");
         pb.environment().put(InteractiveShell.HISTORY_ENV, dir.resolve("history").toString());
         return new PtySession(pb.start());
-    }
-
-    /** The java command that runs {@code mainClass} of this module in a new JVM, with this test run's modules. */
-    static List<String> java(String mainClass, String... args) {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        String modulePath = System.getProperty("jdk.module.path");
-        if (modulePath == null) {
-            throw new IllegalStateException("tests must run on the module path (jdk.module.path is not set)");
-        }
-        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=javisor.sys",
-                "--illegal-native-access=deny", "-p", modulePath));
-        Path testClasses = testClasses();
-        if (!modulePath.contains(testClasses.toString())) {
-            cmd.addAll(List.of("--patch-module", "javisor.vmm=" + testClasses));
-        }
-        cmd.addAll(List.of("-m", "javisor.vmm/" + mainClass));
-        cmd.addAll(List.of(args));
-        return cmd;
-    }
-
-    private static Path testClasses() {
-        try {
-            return Path.of(PtySession.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private void pump() {
