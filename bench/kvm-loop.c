@@ -13,11 +13,14 @@
  *   other ports       writes dropped, reads all ones
  *   MMIO              writes dropped, reads all ones
  *
- * Usage: kvm-loop [-m MiB] [-r GPA] [-c CMDLINE] [-t] [-T] KERNEL.elf
+ * Usage: kvm-loop [-m MiB] [-r GPA] [-c CMDLINE] [-t] [-T] [-n N] KERNEL.elf
  *   -m  guest RAM in MiB at 0 (default 128)       -r  a read-only page at GPA (inside or above RAM)
  *   -c  the Multiboot command line                -t  print the guest TSC frequency in kHz and exit
  *   -T  before entering the guest, print how long the VM set-up steps took to standard error:
  *       "setup-us create_vm=.. irqchip_pit=.. memory_slots=.. vcpu=.. load=.."
+ *   -n  the VM rate's baseline: N whole VMs one after another in this process, each made, booted, run to its
+ *       exit and released (memory unmapped, file descriptors closed), then "vms_per_second R" on standard
+ *       error; every VM must end with a debug exit or power-off, and the last one's status is the run's
  * Exit status as Javisor's `run`: (v << 1) | 1 after a debug exit, 0 after power-off, 4 on a guest failure
  * (the report goes to standard error), 6 on a host error, 2 on bad arguments.
  *
@@ -59,7 +62,7 @@ static void die(const char *what)
 
 static void usage(const char *msg)
 {
-    fprintf(stderr, "kvm-loop: %s\nusage: kvm-loop [-m MiB] [-r GPA] [-c CMDLINE] [-t] KERNEL.elf\n", msg);
+    fprintf(stderr, "kvm-loop: %s\nusage: kvm-loop [-m MiB] [-r GPA] [-c CMDLINE] [-t] [-T] [-n N] KERNEL.elf\n", msg);
     exit(EXIT_USAGE);
 }
 
@@ -138,35 +141,16 @@ static void hypercall(int vcpu)
         die("KVM_SET_REGS");
 }
 
-int main(int argc, char **argv)
-{
-    uint64_t mem_mib = 128;
-    uint64_t ro_gpa = 0;
-    int have_ro = 0, tsc_only = 0, timings = 0;
-    const char *cmdline = "";
-    int opt;
-    while ((opt = getopt(argc, argv, "m:r:c:tT")) != -1) {
-        switch (opt) {
-        case 'm': mem_mib = strtoull(optarg, NULL, 0); break;
-        case 'r': ro_gpa = strtoull(optarg, NULL, 0); have_ro = 1; break;
-        case 'c': cmdline = optarg; break;
-        case 't': tsc_only = 1; break;
-        case 'T': timings = 1; break;
-        default: usage("bad option");
-        }
-    }
-    if (!tsc_only && optind != argc - 1)
-        usage("one KERNEL.elf expected");
-    if (mem_mib < 2 || mem_mib > 4096 || (have_ro && (ro_gpa & 0xfff)))
-        usage("bad -m or -r");
-    if (strlen(cmdline) >= CMDLINE_MAX)
-        usage("command line too long");
-    ram_size = mem_mib << 20;
+static uint64_t ro_gpa;
+static int have_ro, tsc_only, timings;
+static const char *cmdline = "";
 
+static int run_guest(int vcpu, struct kvm_run *run);
+
+/* One whole VM: made, loaded, run to its end and released; returns its exit status. */
+static int one_vm(int kvm, const char *kernel)
+{
     double t0 = now_us();
-    int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-    if (kvm < 0)
-        die("/dev/kvm");
     int vm = ioctl(kvm, KVM_CREATE_VM, 0);
     if (vm < 0)
         die("KVM_CREATE_VM");
@@ -238,7 +222,7 @@ int main(int argc, char **argv)
         die("KVM_SET_CPUID2");
 
     double t4 = now_us();
-    uint32_t kernel_entry = load_elf(argv[optind]);
+    uint32_t kernel_entry = load_elf(kernel);
 
     /* Flat GDT: null, code 0x08, data 0x10. */
     uint64_t gdt[3] = {0, 0x00cf9b000000ffffULL, 0x00cf93000000ffffULL};
@@ -276,6 +260,19 @@ int main(int argc, char **argv)
     if (timings)
         fprintf(stderr, "setup-us create_vm=%.0f irqchip_pit=%.0f memory_slots=%.0f vcpu=%.0f load=%.0f\n",
                 t1 - t0, t2 - t1, t3 - t2, t4 - t3, now_us() - t4);
+    int status = run_guest(vcpu, run);
+    munmap(run, run_size);
+    munmap(ram, ram_size);
+    if (ro_page)
+        munmap(ro_page, 0x1000);
+    free(cpuid);
+    close(vcpu);
+    close(vm);
+    return status;
+}
+
+static int run_guest(int vcpu, struct kvm_run *run)
+{
     uint8_t uart[8] = {0};
     for (;;) {
         if (ioctl(vcpu, KVM_RUN, 0) < 0) {
@@ -297,9 +294,9 @@ int main(int argc, char **argv)
                     } else if (port == 0xf4) {
                         uint32_t v = 0;
                         memcpy(&v, data, run->io.size);
-                        exit((int)(((v << 1) | 1) & 0xff));
+                        return (int)(((v << 1) | 1) & 0xff);
                     } else if (port == 0x604 && run->io.size == 2 && *(uint16_t *)data == 0x2000) {
-                        exit(0);
+                        return 0;
                     } else if (port == 0xe0 && run->io.size == 4) {
                         hypercall(vcpu);
                     }
@@ -337,4 +334,43 @@ int main(int argc, char **argv)
             exit(EXIT_GUEST_FAILURE);
         }
     }
+}
+
+int main(int argc, char **argv)
+{
+    uint64_t mem_mib = 128;
+    long cycles = 0;
+    int opt;
+    while ((opt = getopt(argc, argv, "m:r:c:tTn:")) != -1) {
+        switch (opt) {
+        case 'm': mem_mib = strtoull(optarg, NULL, 0); break;
+        case 'r': ro_gpa = strtoull(optarg, NULL, 0); have_ro = 1; break;
+        case 'c': cmdline = optarg; break;
+        case 't': tsc_only = 1; break;
+        case 'T': timings = 1; break;
+        case 'n': cycles = strtol(optarg, NULL, 0); break;
+        default: usage("bad option");
+        }
+    }
+    if (!tsc_only && optind != argc - 1)
+        usage("one KERNEL.elf expected");
+    if (mem_mib < 2 || mem_mib > 4096 || (have_ro && (ro_gpa & 0xfff)))
+        usage("bad -m or -r");
+    if (strlen(cmdline) >= CMDLINE_MAX)
+        usage("command line too long");
+    if (cycles < 0 || cycles > 1000000)
+        usage("bad -n");
+    ram_size = mem_mib << 20;
+
+    int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    if (kvm < 0)
+        die("/dev/kvm");
+    if (cycles == 0)
+        return one_vm(kvm, argv[optind]);
+    double start = now_us();
+    int status = 0;
+    for (long i = 0; i < cycles; i++)
+        status = one_vm(kvm, argv[optind]);
+    fprintf(stderr, "vms_per_second %.1f\n", cycles / ((now_us() - start) / 1e6));
+    return status;
 }
