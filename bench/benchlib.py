@@ -14,6 +14,7 @@ import statistics
 import struct
 import subprocess
 import sys
+import threading
 import time
 
 # ---- where KVM is ----------------------------------------------------------------------------------------
@@ -137,6 +138,13 @@ def run_measured(cmd, timeout=120.0, marks=(), env=None):
                bytes(bufs[out_fd]), bytes(bufs[err_fd]), (usage.ru_utime + usage.ru_stime) * 1000, seen)
 
 
+def process_cpu_ms(pid):
+    """User + system CPU time of a running process, all its threads, from /proc (clock ticks: 10 ms steps)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
 class Resident:
     """A running `javisor resident`: its CPU time so far, and a stop that waits for it to end."""
 
@@ -144,10 +152,7 @@ class Resident:
         self.process = process
 
     def cpu_ms(self):
-        """User + system CPU time of the resident, all its threads, from /proc (clock ticks: 10 ms steps)."""
-        with open(f"/proc/{self.process.pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+        return process_cpu_ms(self.process.pid)
 
     def stop(self):
         """SIGTERM, which stops its VMs and takes the state file away; then waits for it."""
@@ -595,6 +600,8 @@ class ApiServer:
                 raise DriverError(f"`{' '.join(cmd)}` did not open {sock}: "
                                   + self.p.stderr.read().decode(errors="replace")[-600:])
             time.sleep(0.05)
+        self.sock = sock
+        self.logs = logs
         self.conn = _UnixHTTPConnection(sock, timeout)
         self.inotify = _inotify_watch(logs)
         if self.inotify is None:
@@ -603,17 +610,20 @@ class ApiServer:
 
     def request(self, method, path, body=None):
         """The answer's JSON; raises DriverError on a status of 400 or more."""
-        data = json.dumps(body).encode() if body is not None else None
-        headers = {"Content-Type": "application/json"} if data is not None else {}
-        self.conn.request(method, path, body=data, headers=headers)
-        answer = self.conn.getresponse()
-        text = answer.read()
-        if answer.status >= 400:
-            raise DriverError(f"{method} {path}: {answer.status} {text[:300]!r}")
-        return json.loads(text) if text else {}
+        return _api_request(self.conn, method, path, body)
+
+    def reconnect(self):
+        """A new connection in place of the kept-alive one, which the server closes after 30 s without requests."""
+        self.conn.close()
+        self.conn = _UnixHTTPConnection(self.sock, self.timeout)
+
+    def client(self):
+        """A connection of its own, for a client sending requests while others do; close() it."""
+        return ApiClient(_UnixHTTPConnection(self.sock, self.timeout))
 
     def clear_console(self):
-        _inotify_modified(self.inotify)
+        while _inotify_modified(self.inotify):  # all of it: clients at once may have left many events
+            pass
 
     def wait_console(self, timeout=None):
         """perf_counter() when a console log file was first modified since clear_console()."""
@@ -637,6 +647,67 @@ class ApiServer:
             except subprocess.TimeoutExpired:
                 self.p.kill()
                 self.p.wait()
+
+
+def _api_request(conn, method, path, body):
+    data = json.dumps(body).encode() if body is not None else None
+    headers = {"Content-Type": "application/json"} if data is not None else {}
+    conn.request(method, path, body=data, headers=headers)
+    answer = conn.getresponse()
+    text = answer.read()
+    if answer.status >= 400:
+        raise DriverError(f"{method} {path}: {answer.status} {text[:300]!r}")
+    return json.loads(text) if text else {}
+
+
+class ApiClient:
+    """One more kept-alive connection to an ApiServer."""
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    def request(self, method, path, body=None):
+        return _api_request(self.conn, method, path, body)
+
+    def close(self):
+        self.conn.close()
+
+
+class ConsoleWatch:
+    """The first console output of many VMs at once, for clients that each wait for their own VM: one thread reads
+    the log folder's inotify events and wakes whoever waits for the VM whose log (`vm-ID-NAME.log`, as `serve
+    --log-dir` names them) was modified."""
+
+    def __init__(self, logs):
+        self.fd = _inotify_watch(logs)
+        if self.fd is None:
+            raise DriverError("no inotify here: the guests' output is seen only in their log files")
+        self.lock = threading.Lock()
+        self.seen = {}
+        self.done = False
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.thread.start()
+
+    def _event(self, vm_id):
+        with self.lock:
+            return self.seen.setdefault(vm_id, threading.Event())
+
+    def _loop(self):
+        while not self.done:
+            if select.select([self.fd], [], [], 0.2)[0]:
+                for name in _inotify_modified(self.fd):
+                    m = re.match(r"vm-(\d+)-", name)
+                    if m:
+                        self._event(int(m.group(1))).set()
+
+    def wait(self, vm_id, timeout):
+        if not self._event(vm_id).wait(timeout):
+            raise DriverError(f"no console output from VM {vm_id} within {timeout:.0f} s")
+
+    def close(self):
+        self.done = True
+        self.thread.join()
+        os.close(self.fd)
 
 
 def thp_setting():
