@@ -15,6 +15,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
@@ -50,6 +51,7 @@ public final class VmsServer implements AutoCloseable {
     /** The largest request body read: the API's bodies are a few fields. */
     static final int MAX_BODY = 16 * 1024;
     private static final String CONSOLE_PATH = "^/vms/[^/]+/console$";
+    private static final Pattern CONSOLE = Pattern.compile(CONSOLE_PATH); // once, not on every request
 
     /**
      * Where to listen.
@@ -230,7 +232,7 @@ public final class VmsServer implements AutoCloseable {
                 return true;
             }
             String path = request.getHttpURI().getPath();
-            if (path != null && path.matches(CONSOLE_PATH)) {
+            if (path != null && CONSOLE.matcher(path).matches()) {
                 try {
                     vmm.info(VmRefs.resolve(vmm, VmsRouter.vmRef(path))); // an id must name a VM too
                 } catch (VmmException e) {

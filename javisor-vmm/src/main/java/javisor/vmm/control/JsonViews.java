@@ -45,7 +45,7 @@ public final class JsonViews {
         return j.endArray().endObject() + "\n";
     }
 
-    /** One VM as in {@link #vms}, plus why it stopped and where its console log is. */
+    /** One VM, as {@link #vms} lists each (why it stopped included, once it has). */
     public static String vm(VmInfo v) {
         return summary(new Json(), v) + "\n";
     }
