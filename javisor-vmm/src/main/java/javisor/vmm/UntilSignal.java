@@ -5,9 +5,9 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * How a command that serves until SIGTERM or SIGINT ends (the resident Javisor, {@code javisor serve}): its stop
  * runs in a shutdown hook, which then halts the JVM with {@link ExitStatus#OK}, stopped as asked, or with
- * {@link ExitStatus#HOST_ERROR} when the stop threw. The hook halts
- * itself: a JVM whose shutdown sequence completes after a signal exits with 128 + the signal (143), and a main
- * thread woken to halt with its own status raced that sequence, so the status was either (CI saw 143).
+ * {@link ExitStatus#HOST_ERROR} when the stop threw. The hook halts itself: a JVM whose shutdown sequence completes
+ * after a signal exits with 128 + the signal (143), and a main thread woken to halt with its own status raced that
+ * sequence, so the status was either (CI saw 143).
  */
 final class UntilSignal {
     private UntilSignal() {
