@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 import javisor.api.firecracker.ApiTypes.FullVmConfiguration;
 import javisor.api.firecracker.ApiTypes.Metrics;
@@ -49,6 +50,9 @@ public final class FirecrackerMain {
                    Path metricsPath, int maxPayload, boolean bootTimer, long startTimeMicros) {
     }
 
+    /** What {@link #run} returns when SIGTERM or SIGINT ended it: the JVM's shutdown sequence sets the status. */
+    static final int SIGNALLED = -1;
+
     private FirecrackerMain() {
     }
 
@@ -56,6 +60,13 @@ public final class FirecrackerMain {
         int status = run(List.of(args), System.in, System.out, System.err);
         System.out.flush();
         System.err.flush();
+        if (status == SIGNALLED) {
+            // The JVM's shutdown sequence ends the process with 128 + the signal (143 for SIGTERM, as Firecracker)
+            // once the hook returns; halting here raced it, and CI saw 0 for a SIGTERM.
+            for (;;) {
+                LockSupport.park();
+            }
+        }
         Runtime.getRuntime().halt(status);
     }
 
@@ -118,6 +129,7 @@ public final class FirecrackerMain {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException shuttingDown) {
                 // the hook is what ended the wait: it waits for the cleanup below
+                return SIGNALLED;
             }
             return status;
         } catch (BadRequest e) {
