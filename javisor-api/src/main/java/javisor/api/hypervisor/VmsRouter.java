@@ -127,7 +127,7 @@ final class VmsRouter {
         return switch (route) {
             case "/vms" -> method.equals("GET")
                     ? Response.ok(JsonViews.vms(ops.list(flag(query, "all"))))
-                    : create(Fields.of(body, Set.of("config_path", "name", "cpus", "memory_mib", "replace")));
+                    : create(Fields.of(body, Set.of("config_path", "name", "cpus", "memory_mib", "replace", "start")));
             case "/vms/{id}" -> method.equals("GET") ? Response.ok(JsonViews.vm(ops.info(ref)))
                     : done(ops.delete(ref, flag(query, "force"), flag(query, "keep_data")), true);
             case "/vms/{id}/start" -> {
@@ -174,7 +174,8 @@ final class VmsRouter {
         } catch (InvalidPathException e) {
             throw new BadRequest("field 'config_path' is not a path: " + e.getReason());
         }
-        List<VmOperations.Done> done = ops.create(config, overrides, f.bool("replace"));
+        List<VmOperations.Done> done = f.bool("start") ? ops.createAndStart(config, overrides, f.bool("replace"))
+                : ops.create(config, overrides, f.bool("replace"));
         VmOperations.Done last = done.getLast();
         String message = String.join("; ", done.stream().map(VmOperations.Done::message).toList());
         return new Response(201, JsonViews.done(message, vmm.info(last.id())), Optional.empty());

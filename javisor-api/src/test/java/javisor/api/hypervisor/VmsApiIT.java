@@ -212,6 +212,15 @@ class VmsApiIT {
         assertThat(curl("GET", "/vms?all=true", null).json().get("vms").get(0).get("state").asText())
                 .isEqualTo("deleted");
         assertThat(curl("GET", "/ivc", null).status()).isEqualTo(200);
+
+        // A create that also starts: one request where two were needed.
+        assertThat(curl("POST", "/vms", "{\"config_path\": \"" + config + "\", \"start\": 1}").error())
+                .isEqualTo("field 'start' must be a boolean, got 1");
+        Answer started = curl("POST", "/vms", "{\"config_path\": \"" + config
+                + "\", \"name\": \"echo3\", \"start\": true}");
+        assertThat(started.status()).isEqualTo(201);
+        assertThat(started.json().get("message").asText()).isEqualTo("created VM 1 (echo3); started VM 1 (echo3)");
+        assertThat(started.json().get("vm").get("state").asText()).isEqualTo("running");
         assertThat(checked).hasSizeGreaterThan(20);
 
         // exit stops the shell, and the socket goes with it.

@@ -70,6 +70,21 @@ public final class VmOperations {
         return done;
     }
 
+    /**
+     * {@link #create}, then {@link #start} of the VM made: one step where a client would otherwise send two. A VM
+     * that does not start is kept (LOADED), and the refusal says it was created.
+     */
+    public List<Done> createAndStart(Path file, ConfigOverrides overrides, boolean replace) {
+        List<Done> done = new ArrayList<>(create(file, overrides, replace));
+        Done created = done.getLast();
+        try {
+            done.add(start(Long.toString(created.id())));
+        } catch (RuntimeException e) {
+            throw new VmmException(created.message() + ", but starting it failed: " + e.getMessage(), e);
+        }
+        return done;
+    }
+
     /** Boots a LOADED VM, or rebuilds a STOPPED one from its config and boots it. */
     public Done start(String ref) {
         long id = resolve(ref);

@@ -1,6 +1,7 @@
 package javisor.vmm.shell;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,7 +56,7 @@ final class VmCommands {
                         ArgSpec.one("ID", ValueKind.VM_ID), VmCommands::stats),
                 command("vm create", "create VMs from config files", """
                         Reads each AxVisor-style TOML config and builds the VM; it is left LOADED (start it with
-                        'vm start'). A relative CFG starts from the shell's working directory ('cd', 'pwd'); the
+                        'vm start'), or booted at once with -s. A relative CFG starts from the shell's working directory ('cd', 'pwd'); the
                         config's image paths start from the config's folder. The options change every config
                         given: --name its name, --cpu its cpu_num, --memory the size of its first memory region. A
                         VM id already in use is refused unless --force, which deletes that VM (and its console log)
@@ -64,7 +65,8 @@ final class VmCommands {
                         OptionSpec.value('n', "name", "NAME", "use NAME instead of the config's name"),
                         OptionSpec.value('c', "cpu", "N", "use N vCPUs instead of the config's cpu_num"),
                         OptionSpec.value('m', "memory", "MiB", "make the first memory region MiB mebibytes"),
-                        OptionSpec.flag('f', "force", "replace a VM that has the same id")),
+                        OptionSpec.flag('f', "force", "replace a VM that has the same id"),
+                        OptionSpec.flag('s', "start", "start each VM once built, as 'vm start' does")),
                 command("vm start", "start VMs (every LOADED or STOPPED one when no ID is given)", """
                         A LOADED VM boots; a STOPPED one is rebuilt from its config and images and boots afresh.
                         The shell returns at once (-d, the default); with -c it attaches to the VM's console as
@@ -172,8 +174,11 @@ final class VmCommands {
                         .orElse(OptionalLong.empty()));
         VmOperations ops = ops(inv);
         boolean force = inv.flag("force");
+        boolean start = inv.flag("start");
         return each(inv, inv.args().positionals(), file -> {
-            for (VmOperations.Done d : ops.create(inv.shell().cwd().resolve(file), overrides, force)) {
+            Path config = inv.shell().cwd().resolve(file);
+            for (VmOperations.Done d : start ? ops.createAndStart(config, overrides, force)
+                    : ops.create(config, overrides, force)) {
                 inv.shell().out().println(d.message());
             }
         });

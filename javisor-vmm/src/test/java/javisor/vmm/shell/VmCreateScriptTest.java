@@ -50,6 +50,16 @@ class VmCreateScriptTest {
     }
 
     @Test
+    void theStartOptionBootsEachVmOnceBuilt() throws IOException {
+        Path second = Guests.config(tmp, "spin2.toml", 2, "spin2", "spin.elf", "");
+        ScriptRun r = ScriptRun.of(vmm, "vm create -s " + spin + " " + second + "\nvm list --format json\n");
+        assertThat(r.err()).isEmpty();
+        assertThat(r.out()).startsWith("created VM 1 (spin)\nstarted VM 1 (spin)\ncreated VM 2 (spin2)\n"
+                + "started VM 2 (spin2)\n");
+        assertThat(vms(r.out().split("\n")[4])).extracting(v -> v.get("state")).containsExactly("running", "running");
+    }
+
+    @Test
     void longOptionFormsWorkToo() {
         ScriptRun r = ScriptRun.of(vmm, "vm create --name=big --cpu 3 --memory=48 " + spin + "\nvm list\n");
         assertThat(r.err()).isEmpty();
