@@ -215,6 +215,8 @@ class JailIT {
         jailer.destroy();
         assertThat(jailer.waitFor(60 * SLOW, TimeUnit.SECONDS)).isTrue();
         System.out.println("the jailer's standard error:\n" + read(err));
+        assertThat(jailer.exitValue()).as("the VMM's status, passed on: 143 after SIGTERM, as Firecracker")
+                .isEqualTo(143);
         assertThat(ProcessHandle.of(vmm)).isEmpty();
         assertThat(BASE.resolve("firecracker").resolve(id)).doesNotExist();
         assertThat(cgroup).doesNotExist();

@@ -91,6 +91,10 @@ public final class JailMain {
                 Thread.currentThread().interrupt();
             }
             cleanup.run();
+            // The VMM's status, as the main thread returns it: a shutdown left to finish would end with 143 and
+            // race the main thread's halt (the race that gave javisor firecracker 0 for a SIGTERM).
+            err.flush();
+            Runtime.getRuntime().halt(jail.isAlive() ? ExitStatus.HOST_ERROR : jail.exitValue());
         }, "jail-stopper");
         Runtime.getRuntime().addShutdownHook(stopper);
         int status;
