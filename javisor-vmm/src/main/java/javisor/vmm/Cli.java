@@ -12,6 +12,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 
 import javisor.sys.LibC;
@@ -366,9 +370,33 @@ public final class Cli {
         // each line tagged with its VM's name, so their output does not interleave mid-line.
         Vmm.ConsoleFactory consoles = definitions.size() == 1 ? c -> console
                 : c -> new TaggedLines(console, "[" + c.base().name() + "] ");
+        CompletableFuture<Integer> finished = new CompletableFuture<>();
+        int status = runUntilStopped(definitions, consoles, console, o, finished);
+        finished.complete(status);
+        return status;
+    }
+
+    /**
+     * Runs the VMs to their end and reports them. SIGTERM or SIGINT stops them: the hook then waits for this
+     * thread's report and cleanup ({@code finished}) and halts with its status, the VMs' "stopped by signal" (0);
+     * a shutdown left to finish would end with 143 and race this thread's own halt in {@link Main}.
+     */
+    private int runUntilStopped(List<Vmm.VmDefinition> definitions, Vmm.ConsoleFactory consoles,
+                                OutputStream console, RunOptions o, CompletableFuture<Integer> finished) {
         try (console; Vmm vmm = sharedKvm == null ? Vmm.init(definitions, consoles, o.limits)
                 : Vmm.init(definitions, consoles, o.limits, sharedKvm)) {
-            Thread hook = Thread.ofPlatform().unstarted(() -> vmm.stopAll("signal"));
+            Thread hook = Thread.ofPlatform().unstarted(() -> {
+                vmm.stopAll("signal");
+                int status;
+                try {
+                    status = finished.get(10, TimeUnit.SECONDS);
+                } catch (InterruptedException | ExecutionException | TimeoutException e) {
+                    status = ExitStatus.HOST_ERROR;
+                }
+                out.flush();
+                err.flush();
+                Runtime.getRuntime().halt(status);
+            });
             Runtime.getRuntime().addShutdownHook(hook);
             // The VM that owns the console takes standard input too, as QEMU's does; not a terminal this process
             // runs in the background of (`javisor run ... &`), whose first read would stop the whole process.
@@ -377,7 +405,11 @@ public final class Cli {
             }
             vmm.start();
             vmm.awaitAll();
-            Runtime.getRuntime().removeShutdownHook(hook);
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException signalled) {
+                // the hook stopped the VMs and waits for the report below
+            }
             return report(vmm);
         } catch (VmCreateException | ConfigException | VmmException e) {
             err.println("javisor: " + e.getMessage());
