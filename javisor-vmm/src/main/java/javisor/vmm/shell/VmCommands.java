@@ -56,11 +56,11 @@ final class VmCommands {
                         ArgSpec.one("ID", ValueKind.VM_ID), VmCommands::stats),
                 command("vm create", "create VMs from config files", """
                         Reads each AxVisor-style TOML config and builds the VM; it is left LOADED (start it with
-                        'vm start'), or booted at once with -s. A relative CFG starts from the shell's working directory ('cd', 'pwd'); the
-                        config's image paths start from the config's folder. The options change every config
-                        given: --name its name, --cpu its cpu_num, --memory the size of its first memory region. A
-                        VM id already in use is refused unless --force, which deletes that VM (and its console log)
-                        first.""",
+                        'vm start'), or boots at once with -s. A relative CFG starts from the shell's working
+                        directory ('cd', 'pwd'); the config's image paths start from the config's folder. The
+                        options change every config given: --name its name, --cpu its cpu_num, --memory the size
+                        of its first memory region. A VM id already in use is refused unless --force, which
+                        deletes that VM (and its console log) first.""",
                         ArgSpec.oneOrMore("CFG", ValueKind.FILE), VmCommands::create,
                         OptionSpec.value('n', "name", "NAME", "use NAME instead of the config's name"),
                         OptionSpec.value('c', "cpu", "N", "use N vCPUs instead of the config's cpu_num"),
