@@ -377,9 +377,10 @@ public final class Cli {
     }
 
     /**
-     * Runs the VMs to their end and reports them. SIGTERM or SIGINT stops them: the hook then waits for this
-     * thread's report and cleanup ({@code finished}) and halts with its status, the VMs' "stopped by signal" (0);
-     * a shutdown left to finish would end with 143 and race this thread's own halt in {@link Main}.
+     * Runs the VMs to their end and reports them. SIGTERM or SIGINT stops them; in a process of its own the hook
+     * then waits for this thread's report and cleanup ({@code finished}) and halts with its status, the VMs'
+     * "stopped by signal" (0): a shutdown left to finish would end with 143 and race this thread's own halt in
+     * {@link Main}. A run handed to the resident only stops its VMs: the process is the resident's, which ends it.
      */
     private int runUntilStopped(List<Vmm.VmDefinition> definitions, Vmm.ConsoleFactory consoles,
                                 OutputStream console, RunOptions o, CompletableFuture<Integer> finished) {
@@ -387,6 +388,9 @@ public final class Cli {
                 : Vmm.init(definitions, consoles, o.limits, sharedKvm)) {
             Thread hook = Thread.ofPlatform().unstarted(() -> {
                 vmm.stopAll("signal");
+                if (sharedKvm != null) {
+                    return;
+                }
                 int status;
                 try {
                     status = finished.get(10, TimeUnit.SECONDS);
@@ -398,19 +402,23 @@ public final class Cli {
                 Runtime.getRuntime().halt(status);
             });
             Runtime.getRuntime().addShutdownHook(hook);
-            // The VM that owns the console takes standard input too, as QEMU's does; not a terminal this process
-            // runs in the background of (`javisor run ... &`), whose first read would stop the whole process.
-            if (definitions.size() == 1 && in != null && (in != System.in || LibC.readableWithoutStopping(0))) {
-                vmm.console(definitions.getFirst().config().base().id()).typeFrom(in);
-            }
-            vmm.start();
-            vmm.awaitAll();
             try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException signalled) {
-                // the hook stopped the VMs and waits for the report below
+                // The VM that owns the console takes standard input too, as QEMU's does; not a terminal this
+                // process runs in the background of (`javisor run ... &`), whose first read would stop it.
+                if (definitions.size() == 1 && in != null && (in != System.in || LibC.readableWithoutStopping(0))) {
+                    vmm.console(definitions.getFirst().config().base().id()).typeFrom(in);
+                }
+                vmm.start();
+                vmm.awaitAll();
+                return report(vmm);
+            } finally {
+                // Whatever ended the run: a hook left behind in the resident would hold this closed VMM for good.
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException signalled) {
+                    // the hook stopped the VMs and waits for this thread's report
+                }
             }
-            return report(vmm);
         } catch (VmCreateException | ConfigException | VmmException e) {
             err.println("javisor: " + e.getMessage());
             return ExitStatus.USAGE;
