@@ -386,11 +386,8 @@ public final class Cli {
                                 OutputStream console, RunOptions o, CompletableFuture<Integer> finished) {
         try (console; Vmm vmm = sharedKvm == null ? Vmm.init(definitions, consoles, o.limits)
                 : Vmm.init(definitions, consoles, o.limits, sharedKvm)) {
-            Thread hook = Thread.ofPlatform().unstarted(() -> {
-                vmm.stopAll("signal");
-                if (sharedKvm != null) {
-                    return;
-                }
+            Runnable stop = () -> vmm.stopAll("signal");
+            SignalStop signal = sharedKvm != null ? SignalStop.stopping(stop) : SignalStop.halting(stop, () -> {
                 int status;
                 try {
                     status = finished.get(10, TimeUnit.SECONDS);
@@ -399,9 +396,8 @@ public final class Cli {
                 }
                 out.flush();
                 err.flush();
-                Runtime.getRuntime().halt(status);
+                return status;
             });
-            Runtime.getRuntime().addShutdownHook(hook);
             try {
                 // The VM that owns the console takes standard input too, as QEMU's does; not a terminal this
                 // process runs in the background of (`javisor run ... &`), whose first read would stop it.
@@ -412,12 +408,9 @@ public final class Cli {
                 vmm.awaitAll();
                 return report(vmm);
             } finally {
-                // Whatever ended the run: a hook left behind in the resident would hold this closed VMM for good.
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException signalled) {
-                    // the hook stopped the VMs and waits for this thread's report
-                }
+                // Whatever ended the run (in the resident, a client gone): after a signal, the hook waits for the
+                // report this thread returns.
+                signal.remove();
             }
         } catch (VmCreateException | ConfigException | VmmException e) {
             err.println("javisor: " + e.getMessage());
@@ -509,10 +502,11 @@ public final class Cli {
         err.flush();
         Vmm served = vmm;
         ControlServer server = api;
-        return UntilSignal.stopping(() -> {
+        SignalStop.halting(() -> {
             served.stopAll("signal");
             closeAll(server, served);
-        }).await();
+        }, () -> ExitStatus.OK);
+        return SignalStop.awaitExit();
     }
 
     private static void closeAll(ControlServer api, Vmm vmm) {

@@ -105,12 +105,12 @@ final class Resident implements AutoCloseable {
             err.println("javisor: the resident Javisor cannot start: " + e.getMessage());
             return ExitStatus.HOST_ERROR;
         }
-        UntilSignal signal = UntilSignal.stopping(resident::close);
+        SignalStop.halting(resident::close, () -> ExitStatus.OK);
         err.println("javisor: resident on 127.0.0.1:" + resident.port() + ", pid " + Vmm.pid()
                 + "; `javisor run` hands its VMs here until SIGTERM or SIGINT");
         err.flush();
         Thread.ofPlatform().name("resident accept").start(resident::serve);
-        return signal.await();
+        return SignalStop.awaitExit();
     }
 
     /**

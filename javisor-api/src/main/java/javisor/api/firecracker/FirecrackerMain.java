@@ -9,11 +9,11 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 import javisor.api.firecracker.ApiTypes.FullVmConfiguration;
 import javisor.api.firecracker.ApiTypes.Metrics;
 import javisor.vmm.ExitStatus;
+import javisor.vmm.SignalStop;
 
 /**
  * {@code javisor firecracker}: one microVM per process, started and driven as Firecracker's are, by its command
@@ -63,9 +63,7 @@ public final class FirecrackerMain {
         if (status == SIGNALLED) {
             // The JVM's shutdown sequence ends the process with 128 + the signal (143 for SIGTERM, as Firecracker)
             // once the hook returns; halting here raced it, and CI saw 0 for a SIGTERM.
-            for (;;) {
-                LockSupport.park();
-            }
+            SignalStop.awaitExit();
         }
         Runtime.getRuntime().halt(status);
     }
@@ -92,14 +90,14 @@ public final class FirecrackerMain {
         ApiServer server = null;
         // SIGTERM or SIGINT: end the wait below, and hold the JVM until the VM is stopped and the socket removed.
         CountDownLatch closed = new CountDownLatch(1);
-        Thread hook = Thread.ofPlatform().unstarted(() -> {
+        Runnable stop = () -> {
             instance.exitStatus().complete(ExitStatus.OK);
             try {
                 closed.await(10, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-        });
+        };
         try {
             if (o.level != null || o.logPath != null) {
                 instance.putLogger(new ApiTypes.Logger(o.level, o.logPath == null ? null : o.logPath.toString(), null,
@@ -112,7 +110,7 @@ public final class FirecrackerMain {
             if (o.metricsPath != null) {
                 instance.putMetrics(new Metrics(o.metricsPath.toString(), null, null));
             }
-            Runtime.getRuntime().addShutdownHook(hook);
+            SignalStop signal = SignalStop.stopping(stop);
             if (o.configFile != null) {
                 if (!o.noApi) {
                     ApiServer.checkFree(o.apiSock);
@@ -125,13 +123,8 @@ public final class FirecrackerMain {
                 server = ApiServer.start(o.apiSock, new ApiRouter(instance), o.maxPayload);
             }
             int status = instance.exitStatus().get();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook is what ended the wait: it waits for the cleanup below
-                return SIGNALLED;
-            }
-            return status;
+            // false: the hook is what ended the wait; it waits for the cleanup below
+            return signal.remove() ? status : SIGNALLED;
         } catch (BadRequest e) {
             err.println("javisor firecracker: " + e.getMessage());
             return ExitStatus.USAGE;

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import javisor.vmm.ExitStatus;
+import javisor.vmm.SignalStop;
 
 /**
  * {@code javisor jail}: makes a jail ({@link JailPlanner}, {@link JailBuilder}), starts the VMM in it
@@ -78,9 +79,9 @@ public final class JailMain {
             cleanup.run();
             return e.status();
         }
-        Thread stopper = new Thread(() -> {
-            // SIGTERM/SIGINT to the jailer: the VMM (the unshare process's descendants) gets SIGTERM and stops its
-            // VM; unshare then ends with its status, and the jail is removed before the jailer exits.
+        // SIGTERM/SIGINT to the jailer: the VMM (the unshare process's descendants) gets SIGTERM and stops its VM;
+        // unshare then ends with its status, the jail is removed, and the jailer exits with the VMM's status.
+        SignalStop.halting(() -> {
             jail.descendants().forEach(ProcessHandle::destroy);
             try {
                 if (!jail.waitFor(STOP_SECONDS, TimeUnit.SECONDS)) {
@@ -91,12 +92,7 @@ public final class JailMain {
                 Thread.currentThread().interrupt();
             }
             cleanup.run();
-            // The VMM's status, as the main thread returns it: a shutdown left to finish would end with 143 and
-            // race the main thread's halt (the race that gave javisor firecracker 0 for a SIGTERM).
-            err.flush();
-            Runtime.getRuntime().halt(jail.isAlive() ? ExitStatus.HOST_ERROR : jail.exitValue());
-        }, "jail-stopper");
-        Runtime.getRuntime().addShutdownHook(stopper);
+        }, () -> jail.isAlive() ? ExitStatus.HOST_ERROR : jail.exitValue());
         int status;
         try {
             status = jail.waitFor();
