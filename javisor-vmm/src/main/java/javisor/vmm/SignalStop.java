@@ -7,7 +7,8 @@ import java.util.function.IntSupplier;
  * What SIGTERM or SIGINT does to a command: a stop runs in a shutdown hook, and the process ends with the status the
  * command chose. The hook halts the JVM itself: a shutdown sequence left to complete ends the process with 128 + the
  * signal (143), and a main thread woken to halt with its own status races that sequence, so the status was either
- * (CI saw 0 from {@code javisor firecracker} where 143 was due, and 143 from {@code javisor run} where 0 was).
+ * (CI saw 0 from {@code javisor firecracker} where 143 was due; RunSignalTest saw 143 from {@code javisor run}
+ * where 0 was).
  *
  * <p>A command whose main thread learns of the signal ({@link #remove} answers false) leaves the exit to the hook:
  * {@link #awaitExit} parks it for good.
