@@ -572,7 +572,7 @@ def shell_available(javisor_cmd):
     return False, f"`javisor shell --help` exited with {r.returncode}" + (f": {why[0]}" if why else "")
 
 
-class _UnixHTTPConnection:
+class ApiConnection:
     """HTTP/1.1 on one kept-alive Unix socket connection, (re)connected on demand. Not http.client: its request and
     response objects cost the driver about 100 µs of CPU a request on the host against about 30 for this, and in
     the KVM box the driver shares the one CPU with the server it measures (docs/performance.md, eleventh round).
@@ -628,6 +628,13 @@ class _UnixHTTPConnection:
             self.close()
         return status, text
 
+    def request(self, method, path, body=None):
+        """The answer's JSON; raises DriverError on a status of 400 or more."""
+        status, text = self.exchange(method, path, json.dumps(body).encode() if body is not None else None)
+        if status >= 400:
+            raise DriverError(f"{method} {path}: {status} {text[:300]!r}")
+        return json.loads(text) if text else {}
+
     def close(self):
         if self.sock is not None:
             self.reader.close()
@@ -653,7 +660,7 @@ class ApiServer:
             time.sleep(0.05)
         self.sock = sock
         self.logs = logs
-        self.conn = _UnixHTTPConnection(sock, timeout)
+        self.conn = ApiConnection(sock, timeout)
         self.inotify = _inotify_watch(logs)
         if self.inotify is None:
             self.close()
@@ -661,16 +668,16 @@ class ApiServer:
 
     def request(self, method, path, body=None):
         """The answer's JSON; raises DriverError on a status of 400 or more."""
-        return _api_request(self.conn, method, path, body)
+        return self.conn.request(method, path, body)
 
     def reconnect(self):
         """A new connection in place of the kept-alive one, which the server closes after 30 s without requests."""
         self.conn.close()
-        self.conn = _UnixHTTPConnection(self.sock, self.timeout)
+        self.conn = ApiConnection(self.sock, self.timeout)
 
     def client(self):
         """A connection of its own, for a client sending requests while others do; close() it."""
-        return ApiClient(_UnixHTTPConnection(self.sock, self.timeout))
+        return ApiConnection(self.sock, self.timeout)
 
     def clear_console(self):
         while _inotify_modified(self.inotify):  # all of it: clients at once may have left many events
@@ -698,26 +705,6 @@ class ApiServer:
             except subprocess.TimeoutExpired:
                 self.p.kill()
                 self.p.wait()
-
-
-def _api_request(conn, method, path, body):
-    status, text = conn.exchange(method, path, json.dumps(body).encode() if body is not None else None)
-    if status >= 400:
-        raise DriverError(f"{method} {path}: {status} {text[:300]!r}")
-    return json.loads(text) if text else {}
-
-
-class ApiClient:
-    """One more kept-alive connection to an ApiServer."""
-
-    def __init__(self, conn):
-        self.conn = conn
-
-    def request(self, method, path, body=None):
-        return _api_request(self.conn, method, path, body)
-
-    def close(self):
-        self.conn.close()
 
 
 class ConsoleWatch:
