@@ -14,6 +14,7 @@ import javisor.sys.kvm.CpuidEntry;
 import javisor.sys.kvm.KvmConstants;
 import javisor.sys.kvm.KvmRun;
 import javisor.sys.kvm.Msr;
+import javisor.sys.kvm.RegisterReader;
 import javisor.sys.kvm.Regs;
 import javisor.sys.kvm.Regs.Reg;
 import javisor.sys.kvm.SpecialRegs;
@@ -45,9 +46,9 @@ public final class VCpu implements ExitCompletion, AutoCloseable {
     private int pendingIoCount;
     /**
      * The registers read to decode the last hypercall, kept for its answer: without KVM_CAP_SYNC_REGS, one
-     * KVM_GET_REGS less per call.
+     * KVM_GET_REGS less per call; with it, kvm_run's registers in place.
      */
-    private Regs pendingHypercallRegs;
+    private RegisterReader pendingHypercallRegs;
     /** CS.L at the exit, which costs a KVM_GET_SREGS: asked only by a hypercall whose registers need it. */
     private final BooleanSupplier codeIs64Bit;
 
@@ -274,7 +275,7 @@ public final class VCpu implements ExitCompletion, AutoCloseable {
      */
     @Override
     public void completeHypercall(long result) {
-        Regs atExit = pendingHypercallRegs != null ? pendingHypercallRegs : fd.getRegs();
+        RegisterReader atExit = pendingHypercallRegs != null ? pendingHypercallRegs : fd.getRegs();
         pendingHypercallRegs = null;
         fd.setRegForEntry(HypercallAbi.NUMBER_AND_RESULT, result, atExit);
     }

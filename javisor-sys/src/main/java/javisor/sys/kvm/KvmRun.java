@@ -180,6 +180,11 @@ public final class KvmRun {
         return Regs.read(run.asSlice(SYNCED_REGS, KvmStructs.KVM_REGS.byteSize()));
     }
 
+    /** One general register as {@link #syncedRegs} has it, read in place. */
+    long syncedReg(Regs.Reg reg) {
+        return run.get(JAVA_LONG_UNALIGNED, SYNCED_REGS + 8L * reg.ordinal());
+    }
+
     /**
      * Sets one general register for the next entry, the others as they are here (the exit's, when nothing set them
      * since): KVM takes them all from here. One write instead of the whole set.

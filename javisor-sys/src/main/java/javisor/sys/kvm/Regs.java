@@ -7,7 +7,7 @@ import java.util.Locale;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /** The general registers of a vCPU (struct kvm_regs), immutable: {@link #with} returns a changed copy. */
-public final class Regs {
+public final class Regs implements RegisterReader {
     /** The registers in kvm_regs order; each one's ordinal is its index in the struct. */
     public enum Reg { RAX, RBX, RCX, RDX, RSI, RDI, RSP, RBP, R8, R9, R10, R11, R12, R13, R14, R15, RIP, RFLAGS }
 
@@ -33,8 +33,21 @@ public final class Regs {
         MemorySegment.copy(values, 0, kvmRegs, JAVA_LONG, 0, COUNT);
     }
 
+    @Override
     public long get(Reg reg) {
         return values[reg.ordinal()];
+    }
+
+    /** {@code registers} as a copy of their own, or themselves when they are one. */
+    public static Regs of(RegisterReader registers) {
+        if (registers instanceof Regs regs) {
+            return regs;
+        }
+        long[] v = new long[COUNT];
+        for (Reg r : Reg.values()) {
+            v[r.ordinal()] = registers.get(r);
+        }
+        return new Regs(v);
     }
 
     public Regs with(Reg reg, long value) {

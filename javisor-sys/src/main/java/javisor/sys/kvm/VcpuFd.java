@@ -33,6 +33,8 @@ public final class VcpuFd implements AutoCloseable {
      * (docs/performance.md, "Sixth round").
      */
     private final boolean registersSynced;
+    /** kvm_run's synced registers read in place: made once, so that reading them allocates nothing. */
+    private final RegisterReader syncedRegisters;
     /** KVM_RUN through the downcall without errno capture: decided once, when the vCPU is made, not every exit. */
     private final boolean runWithoutErrno = LibC.withoutErrnoLinked();
     private boolean closed;
@@ -43,6 +45,7 @@ public final class VcpuFd implements AutoCloseable {
         this.runMapping = HostMapping.sharedFile(fd, 0, mmapSize, true);
         this.run = new KvmRun(runMapping.segment());
         this.registersSynced = syncRegisters;
+        this.syncedRegisters = run::syncedReg;
         if (syncRegisters) {
             run.syncRegisters();
         }
@@ -75,22 +78,23 @@ public final class VcpuFd implements AutoCloseable {
     }
 
     /**
-     * The general registers at the last exit, read from kvm_run where KVM synced them there: a VM exit that the
-     * registers answer (a hypercall) then costs no KVM_GET_REGS.
+     * The general registers at the last exit: where KVM syncs them into kvm_run, read there one at a time, in place
+     * (so a VM exit that the registers answer, a hypercall, costs neither a KVM_GET_REGS nor a copy); else a
+     * KVM_GET_REGS copy. Valid until the next KVM_RUN.
      */
-    public Regs exitRegs() {
-        return registersSynced ? run.syncedRegs() : getRegs();
+    public RegisterReader exitRegs() {
+        return registersSynced ? syncedRegisters : getRegs();
     }
 
     /**
      * Sets {@code reg} for the next KVM_RUN, the other general registers as {@code atExit} (those of the last exit,
      * which nothing has set since) has them: through kvm_run, one register, where KVM syncs them; else KVM_SET_REGS.
      */
-    public void setRegForEntry(Regs.Reg reg, long value, Regs atExit) {
+    public void setRegForEntry(Regs.Reg reg, long value, RegisterReader atExit) {
         if (registersSynced) {
             run.setSyncedReg(reg, value);
         } else {
-            setRegs(atExit.with(reg, value));
+            setRegs(Regs.of(atExit).with(reg, value));
         }
     }
 

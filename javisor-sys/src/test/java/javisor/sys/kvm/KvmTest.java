@@ -185,7 +185,7 @@ class KvmTest {
 
             assertThat(vcpu.run()).isZero();
             assertThat(run.readData(run.ioDataOffset(), 1)).isEqualTo(0x41);
-            Regs atExit = vcpu.exitRegs();
+            Regs atExit = Regs.of(vcpu.exitRegs());
             assertThat(atExit).as("synced registers").isEqualTo(vcpu.getRegs());
             assertThat(atExit.rax() & 0xff).isEqualTo(0x41);
             assertThat(atExit.rip()).as("rip at the first out").isEqualTo(ENTRY + 2);
@@ -196,7 +196,7 @@ class KvmTest {
             assertThat(vcpu.run()).isZero();
             assertThat(run.exitReason()).isEqualTo(EXIT_IO);
             assertThat(run.readData(run.ioDataOffset(), 1)).as("al set through kvm_run").isEqualTo(0x5A);
-            Regs second = vcpu.exitRegs();
+            Regs second = Regs.of(vcpu.exitRegs());
             assertThat(second.rip()).as("rip at the second out").isEqualTo(ENTRY + 4);
             assertThat(second.rax() & 0xff).as("al as the guest has it now").isEqualTo(0x5A);
             vcpu.setRegForEntry(Regs.Reg.RAX, 0x11, second);

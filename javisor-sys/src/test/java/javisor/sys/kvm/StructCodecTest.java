@@ -182,6 +182,23 @@ class StructCodecTest {
     }
 
     @Test
+    void syncedRegistersReadInPlaceAgreeWithTheirCopy() {
+        MemorySegment m = arena.allocate(4096, 8);
+        KvmRun run = new KvmRun(m);
+        for (Regs.Reg r : Regs.Reg.values()) {
+            m.set(JAVA_LONG, offset(KvmStructs.KVM_RUN, "s", "regs", "regs") + 8L * r.ordinal(),
+                    0x1111_0000_0000L * (r.ordinal() + 1) + r.ordinal());
+        }
+        Regs copy = run.syncedRegs();
+        RegisterReader inPlace = run::syncedReg;
+        for (Regs.Reg r : Regs.Reg.values()) {
+            assertThat(inPlace.get(r)).as(r.name()).isEqualTo(copy.get(r));
+        }
+        assertThat(Regs.of(inPlace)).as("a reader copied").isEqualTo(copy);
+        assertThat(Regs.of(copy)).as("a copy is its own").isSameAs(copy);
+    }
+
+    @Test
     void kvmRunDataIsLittleEndianAndBoundsChecked() {
         MemorySegment m = arena.allocate(4096, 8);
         KvmRun run = new KvmRun(m);

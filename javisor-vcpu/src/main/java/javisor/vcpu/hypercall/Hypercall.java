@@ -20,20 +20,26 @@ public enum Hypercall {
     GET_VM_ID(10),
     IVC_NOTIFY(11);
 
+    private static final Hypercall[] ALL = values(); // values() copies its array on every call
+
     private final long nr;
+    /** This constant as {@link #of}'s answer, made once. */
+    private final Optional<Hypercall> asFound;
 
     Hypercall(long nr) {
         this.nr = nr;
+        this.asFound = Optional.of(this);
     }
 
     public long nr() {
         return nr;
     }
 
+    /** The number's hypercall. Allocates nothing: it runs on every hypercall. */
     public static Optional<Hypercall> of(long nr) {
-        for (Hypercall h : values()) {
+        for (Hypercall h : ALL) {
             if (h.nr == nr) {
-                return Optional.of(h);
+                return h.asFound;
             }
         }
         return Optional.empty();

@@ -2,7 +2,7 @@ package javisor.vcpu.hypercall;
 
 import java.util.function.BooleanSupplier;
 
-import javisor.sys.kvm.Regs;
+import javisor.sys.kvm.RegisterReader;
 import javisor.sys.kvm.Regs.Reg;
 import javisor.vcpu.VCpuExit;
 
@@ -37,7 +37,7 @@ public final class HypercallAbi {
      * {@code longMode} only when one of those registers has an upper half that is not zero: otherwise both
      * readings agree, and a hypercall costs no KVM_GET_SREGS.
      */
-    public static VCpuExit.Hypercall decode(Regs regs, BooleanSupplier longMode) {
+    public static VCpuExit.Hypercall decode(RegisterReader regs, BooleanSupplier longMode) {
         long combined = regs.get(NUMBER_AND_RESULT);
         for (Reg r : ARGUMENTS) {
             combined |= regs.get(r);

@@ -3,6 +3,7 @@ package javisor.vm.hypercall;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Optional;
 
 import javisor.memory.GuestAddress;
 import javisor.memory.GuestMemory;
@@ -53,9 +54,12 @@ public final class HypercallDispatcher {
     /** Carries out hypercall {@code nr} that vCPU {@code vcpuId} of {@code vm} made with {@code args}. */
     public Outcome dispatch(HypercallCaller vm, int vcpuId, long nr, long[] args) {
         try {
-            long[] a = Arrays.copyOf(args, HypercallAbi.ARGUMENTS.length); // absent arguments read as 0
-            return Hypercall.of(nr).map(h -> call(h, vm, vcpuId, a))
-                    .orElseGet(() -> embedders(vm, vcpuId, nr, a));
+            // Absent arguments read as 0. No copy, lambda or Optional of its own on the way: a hypercall allocates
+            // little (docs/performance.md, "Thirteenth round").
+            long[] a = args.length >= HypercallAbi.ARGUMENTS.length ? args
+                    : Arrays.copyOf(args, HypercallAbi.ARGUMENTS.length);
+            Optional<Hypercall> known = Hypercall.of(nr);
+            return known.isPresent() ? call(known.get(), vm, vcpuId, a) : embedders(vm, vcpuId, nr, a);
         } catch (HypercallError.Failure f) {
             LOG.log(Level.DEBUG, "{0}: hypercall {1} failed: {2}", vm.describe(), nr, f.getMessage());
             return new Outcome.Result(f.code());
