@@ -6,11 +6,6 @@ sys.path.insert(0, "/work/main/bench")
 import benchlib as bl
 L = "/work/main/javisor"; A = "/tmp/ab/alloc"
 KINDS = os.environ.get("KINDS", "out in mw mr hc").split()
-def young(log, start=0):
-    # allocated bytes seen by young collections after offset `start` in the log: sum of (before - after previous)
-    txt = open(log).read()[start:]
-    ev = [(int(a), int(b)) for a, b in re.findall(r"Pause Young.*? (\d+)M->(\d+)M", txt)]
-    return len(ev), txt
 def gc_count(log):
     return len(re.findall(r"Pause Young", open(log).read())) if os.path.exists(log) else 0
 mode = sys.argv[1]
@@ -20,7 +15,7 @@ if mode == "run":
         for n in (20000, 220000):
             log = f"{A}/gc-{k}-{n}.log"
             env = dict(os.environ, JAVISOR_JAVA_OPTS=f"-Xlog:gc:file={log}", JAVISOR_RESIDENT="never")
-            r = subprocess.run([L, "run", f"{A}/{k}-{n}.toml"], env=env, capture_output=True)
+            subprocess.run([L, "run", f"{A}/{k}-{n}.toml"], env=env, capture_output=True)
             res.append(gc_count(log))
         print(f"JVM per run {k}: young GCs {res[0]} at 20000 exits, {res[1]} at 220000; eden 1.6 MiB -> about "
               f"{(res[1]-res[0]) * 1.6 * 2**20 / 200000:.0f} bytes an exit", flush=True)
@@ -38,7 +33,7 @@ else:
         out = []
         for n in (20000, 220000, 20000, 220000):
             g0 = gc_count(log)
-            r = subprocess.run([L, "run", f"{A}/{k}-{n}.toml"], env=env, capture_output=True)
+            subprocess.run([L, "run", f"{A}/{k}-{n}.toml"], env=env, capture_output=True)
             time.sleep(0.5)
             out.append(gc_count(log) - g0)
         print(f"resident {k}: young GCs {out} for 20000/220000/20000/220000 exits", flush=True)

@@ -5,7 +5,6 @@ c=collections.Counter()
 for e in evs:
     if 'VCpu[' not in e: continue
     cls=re.search(r'objectClass = (\S+)',e).group(1)
-    w=int(re.search(r'weight = ([\d.]+) (\w+)',e).group(1).replace('.','')) if False else 0
     m=re.search(r'weight = ([\d.,]+) (bytes|kB|MB)',e)
     v=float(m.group(1).replace(',','')); v*= {'bytes':1,'kB':1024,'MB':1<<20}[m.group(2)]
     frames=[re.sub(r'\(.*','',f) for f in re.findall(r'^\s+([\w.$<>]+\(.*?\))\s+line:',e,re.M)]

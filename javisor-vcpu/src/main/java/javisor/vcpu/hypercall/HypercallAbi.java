@@ -38,15 +38,19 @@ public final class HypercallAbi {
      * readings agree, and a hypercall costs no KVM_GET_SREGS.
      */
     public static VCpuExit.Hypercall decode(RegisterReader regs, BooleanSupplier longMode) {
-        long combined = regs.get(NUMBER_AND_RESULT);
-        for (Reg r : ARGUMENTS) {
-            combined |= regs.get(r);
-        }
-        long mask = (combined >>> 32) == 0 || longMode.getAsBoolean() ? -1L : 0xffff_ffffL;
+        long nr = regs.get(NUMBER_AND_RESULT);
         long[] args = new long[ARGUMENTS.length];
+        long combined = nr;
         for (int i = 0; i < args.length; i++) {
-            args[i] = regs.get(ARGUMENTS[i]) & mask;
+            args[i] = regs.get(ARGUMENTS[i]); // each register read once: in place, it is a read of kvm_run
+            combined |= args[i];
         }
-        return new VCpuExit.Hypercall(regs.get(NUMBER_AND_RESULT) & mask, args);
+        if ((combined >>> 32) != 0 && !longMode.getAsBoolean()) {
+            nr &= 0xffff_ffffL;
+            for (int i = 0; i < args.length; i++) {
+                args[i] &= 0xffff_ffffL;
+            }
+        }
+        return new VCpuExit.Hypercall(nr, args);
     }
 }
